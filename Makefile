@@ -1,0 +1,36 @@
+# The few commands everyone uses. `make app` and `make test` are the README's Quickstart.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: setup app test index eval bench lint clean
+
+$(PY):
+	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+setup: $(PY)
+	# torch first and pinned: the CPU build lies on this machine's disk; unpinned it pulls CUDA.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test]'
+
+app: setup
+	$(PY) app.py
+
+test: setup
+	$(PY) -m pytest
+
+index: setup
+	$(VENV)/bin/assistant index
+
+eval: setup
+	$(VENV)/bin/assistant eval
+
+bench: setup
+	$(PY) -m pytest tests/bench -s -p no:cacheprovider -o addopts=""
+
+lint:
+	$(VENV)/bin/ruff check assistant tests
+
+clean:
+	rm -rf index data .pytest_cache

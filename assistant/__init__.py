@@ -1,0 +1,1 @@
+"""Offline question answering over Shanghai civil-affairs policy documents."""

@@ -1,0 +1,89 @@
+"""The one object every front end talks to: `ask` and `search` over a loaded index.
+
+Front ends (CLI, Gradio, REST, widget, batch, eval) call only `build_engine(settings)` and the
+methods of `Engine`; none of them retrieves or formats on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from .settings import Settings
+from .types import Answer, BuildReport, DocMeta, Hit, Turn
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document of the knowledge base as the UI lists it."""
+
+    doc_id: str
+    source: str
+    meta: DocMeta
+    chunks: int
+    facts: int
+
+
+class Engine:
+    """A loaded index plus the embedder and answer generator named in settings."""
+
+    def __init__(self, settings: Settings):
+        from .embedding import get_embedder
+        from .generation import get_generator
+        from .indexing import ensure_index, load_index
+
+        self.settings = settings
+        self.embedder = get_embedder(settings)
+        ensure_index(settings, self.embedder)  # builds it when missing or stale
+        self.index = load_index(settings, self.embedder)
+        self.generator = get_generator(settings)
+        self._lock = threading.Lock()
+
+    def search(self, text: str, k: int | None = None) -> list[Hit]:
+        """Hybrid (dense + keyword) search; metadata in the question filters and boosts."""
+        from .retrieval import search
+
+        return search(self.index, self.embedder, text, k or self.settings.top_k)
+
+    def ask(self, question: str, history: Sequence[Turn | str] = ()) -> Answer:
+        """Answer one question of a conversation, with cited spans, or refuse."""
+        answer: Answer | None = None
+        for item in self.ask_stream(question, history):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, history: Sequence[Turn | str] = ()) -> Iterator[str | Answer]:
+        """Yield pieces of the answer text as they come, then the final, checked `Answer`."""
+        from .answering import answer_question
+
+        t0 = time.perf_counter()
+        offline = answer_question(self.index, self.embedder, question, history)
+        final = offline
+        for item in self.generator.stream(question, offline, self.index):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                yield item
+        yield replace(final, latency_ms=round((time.perf_counter() - t0) * 1000, 1))
+
+    def documents(self) -> list[DocumentInfo]:
+        """The documents in the index with their metadata and chunk/fact counts."""
+        return self.index.document_infos()
+
+    def rebuild(self, progress: Callable[[float, str], None] | None = None) -> BuildReport:
+        """Re-index the corpus folder (unchanged documents reuse their vectors) and reload."""
+        from .indexing import build_index, load_index
+
+        with self._lock:
+            report = build_index(self.settings, self.embedder, progress=progress)
+            self.index = load_index(self.settings, self.embedder)
+        return report
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Load everything once (embedder, index, generator); builds the index if there is none."""
+    return Engine(settings)

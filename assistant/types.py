@@ -1,0 +1,205 @@
+"""Value types every pipeline stage speaks: documents, sections, chunks, facts, hits, answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SECTION_SEP = " › "
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What a document is: read from the manifest, or guessed from the text for user files."""
+
+    title: str
+    issuer: str | None = None
+    doc_number: str | None = None  # 文号, e.g. 普民〔2024〕4号
+    district: str | None = None  # 普陀区, 上海市 for city-wide documents
+    years: tuple[int, ...] = ()  # the year(s) the document speaks of
+    doc_type: str | None = None  # 工作要点, 中期评估, …
+    date: str | None = None  # ISO date of issue, where known
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file after loading and cleaning; `text` is the cleaned text citations quote."""
+
+    doc_id: str  # content hash of the cleaned text
+    source: str  # file name relative to the corpus folder
+    meta: DocMeta
+    text: str
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the span of its body in the cleaned document text."""
+
+    doc_id: str
+    path: tuple[str, ...]  # heading titles from the top, e.g. ("二、建设…", "二是推动…")
+    level: int
+    start: int  # offset of the body (after the heading line) in Document.text
+    end: int
+
+    @property
+    def path_str(self) -> str:
+        return SECTION_SEP.join(self.path)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of retrieval: a section body, or a run of whole sentences of a long one."""
+
+    chunk_id: str  # content hash of doc_id + offsets + text
+    doc_id: str
+    doc_title: str
+    source: str
+    section: tuple[str, ...]
+    text: str  # == Document.text[start:end]
+    start: int
+    end: int
+    district: str | None
+    years: tuple[int, ...]
+    doc_type: str | None
+
+    @property
+    def section_str(self) -> str:
+        return SECTION_SEP.join(self.section)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
+        return cls(**{**d, "section": tuple(d["section"]), "years": tuple(d["years"])})
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure in the corpus, normalised, with the exact span it stands in."""
+
+    fact_id: str
+    chunk_id: str
+    doc_id: str
+    value: float  # normalised: 91.65万人次 -> 916500, 50% -> 0.5
+    unit: str  # normalised unit: 张, 家, 人次, 元, %, 个 …
+    as_written: str  # the figure as the text writes it, e.g. "200张", "5.37亿元"
+    qualifier: str | None  # 新增, 改建, 累计, 达到, 不低于, 计划 …
+    subject: str | None  # the thing counted, e.g. 养老床位
+    district: str | None
+    year: int | None
+    start: int  # offsets of as_written in Document.text
+    end: int
+    sentence_start: int  # offsets of the sentence holding it in Document.text
+    sentence_end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Fact:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the scores that put it there."""
+
+    chunk: Chunk
+    score: float  # fused
+    dense_score: float | None = None
+    keyword_score: float | None = None
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted passage with where it sits; `highlight` is the figure's span inside `text`."""
+
+    doc_id: str
+    doc_title: str
+    section: str
+    text: str
+    start: int  # offsets of `text` in the cleaned document
+    end: int
+    chunk_id: str | None = None
+    highlight: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as understood: the slots a follow-up can inherit."""
+
+    text: str  # the question as asked (normalised)
+    district: str | None = None  # 普陀区, 上海市, …
+    year: int | None = None
+    qualifier: str | None = None  # 新增, 改建, 累计, …
+    unit: str | None = None  # the unit the question hints at: 张, 家, 户, 元, % …
+    subject: str | None = None  # the thing asked about, e.g. 养老床位
+    districts: tuple[str, ...] = ()  # for across-document questions (sum, compare)
+    intent: str = "lookup"  # lookup | sum | compare | text
+
+    def describe(self) -> str:
+        """Chinese one-liner for “理解为：…”."""
+        parts = []
+        if self.districts:
+            parts.append("、".join(self.districts))
+        elif self.district:
+            parts.append(self.district)
+        if self.year:
+            parts.append(f"{self.year}年")
+        if self.qualifier and self.subject and not self.subject.startswith(self.qualifier):
+            parts.append(self.qualifier)
+        if self.subject:
+            parts.append(self.subject)
+        return "".join(parts) or self.text
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `ask` returns: the reply, its figure, its sources, or why nothing was found."""
+
+    question: str
+    text: str
+    value: float | None = None
+    unit: str | None = None
+    as_written: str | None = None
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    reason: str | None = None
+    understood_as: str | None = None
+    query: Query | None = None
+    backend: str = "offline"
+    notes: tuple[str, ...] = ()
+    latency_ms: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["citations"] = [asdict(c) for c in self.citations]
+        return d
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation: what was asked and how it was understood."""
+
+    question: str
+    query: Query | None = None
+    answer_text: str | None = None
+
+
+@dataclass
+class BuildReport:
+    """What an index build did, for the CLI and the UI."""
+
+    documents: int = 0
+    chunks: int = 0
+    facts: int = 0
+    embedded: int = 0  # chunks whose vectors were computed (the rest came from the cache)
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # "file: reason" for files left out
+    rebuilt: bool = True
