@@ -1,0 +1,299 @@
+"""Build and load the index on disk: chunks, facts, FAISS vectors, BM25, and a manifest.
+
+Layout of `settings.index_dir` (plain files, no pickles):
+    manifest.json     format version, embedder id and dimension, corpus fingerprint, counts
+    documents.jsonl   one cleaned document a line (the text citations quote)
+    chunks.jsonl      one chunk a line, in FAISS order
+    facts.jsonl       one extracted figure a line
+    vectors.faiss     the chunk vectors (llama-index FaissVectorStore, inner product)
+    embcache.npy/.json  passage vectors by content hash, reused by the next build
+    bm25/             the keyword index (bm25s files)
+A build writes a sibling temp folder and swaps it in at the end, so a build that dies halfway
+leaves the previous index usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CorpusError, IndexMismatch, IndexNotBuilt
+from .keywords import KeywordIndex
+from .settings import Settings
+from .types import BuildReport, Chunk, DocMeta, Document, Fact
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CHUNK_CHARS = 450
+SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+
+Progress = Callable[[float, str], None]
+
+
+def corpus_fingerprint(settings: Settings) -> str:
+    """Hash of every corpus file's bytes and name plus the format: cheap, no parsing."""
+    h = hashlib.sha256(f"v{FORMAT_VERSION}/{CHUNK_CHARS}".encode())
+    folder = settings.corpus_dir
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and (path.suffix.lower() in SUPPORTED or path.name == "manifest.json"):
+                h.update(path.name.encode())
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:32]
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What the embedder sees for a chunk: where it sits, then what it says."""
+    return f"{chunk.doc_title} {chunk.section_str}\n{chunk.text}"
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    path = index_dir / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def index_status(settings: Settings, embedder_name: str) -> str:
+    """'ok', 'missing', 'foreign' (other embedder or format) or 'stale' (corpus changed)."""
+    manifest = read_manifest(settings.index_dir)
+    if manifest is None:
+        return "missing"
+    if manifest.get("format") != FORMAT_VERSION or manifest.get("embedder") != embedder_name:
+        return "foreign"
+    if manifest.get("fingerprint") != corpus_fingerprint(settings):
+        return "stale"
+    return "ok"
+
+
+def ensure_index(settings: Settings, embedder, progress: Progress | None = None) -> BuildReport | None:
+    """Build the index when it is missing, stale or made by another embedder; else do nothing."""
+    status = index_status(settings, embedder.name)
+    if status == "ok":
+        return None
+    log.info("index is %s: building %s", status, settings.index_dir)
+    return build_index(settings, embedder, progress=progress)
+
+
+def build_index(settings: Settings, embedder, progress: Progress | None = None, force: bool = False
+                ) -> BuildReport:
+    """Load, clean, chunk, extract facts, embed (reusing cached vectors) and write the index."""
+    from .facts import extract_facts
+    from .loading import load_corpus
+    from .sectioning import chunk_document
+
+    t0 = time.perf_counter()
+    say = progress or (lambda frac, msg: None)
+    fingerprint = corpus_fingerprint(settings)
+    if not force and index_status(settings, embedder.name) == "ok":
+        return BuildReport(rebuilt=False, seconds=time.perf_counter() - t0, **_counts(settings.index_dir))
+
+    say(0.02, "读取文档")
+    docs, skipped = load_corpus(settings)
+    if not docs:
+        raise CorpusError(f"语料目录 {settings.corpus_dir} 中没有可用的文档：请放入 txt/md/docx/pdf/html 文件后重新建索引。")
+    say(0.15, f"切分 {len(docs)} 篇文档")
+    chunks: list[Chunk] = []
+    facts: list[Fact] = []
+    for doc in docs:
+        doc_chunks = chunk_document(doc, max_chars=CHUNK_CHARS)
+        chunks += doc_chunks
+        facts += extract_facts(doc, doc_chunks)
+    say(0.25, f"向量化 {len(chunks)} 个片段")
+    vectors, embedded = _embed_with_cache(settings.index_dir, embedder, chunks, say)
+
+    say(0.92, "写入索引")
+    tmp = settings.index_dir.with_name(settings.index_dir.name + ".building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    _write_jsonl(tmp / "documents.jsonl", (_doc_to_dict(d) for d in docs))
+    _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+    _write_jsonl(tmp / "facts.jsonl", (f.to_dict() for f in facts))
+    _write_vectors(tmp / "vectors.faiss", chunks, vectors)
+    _write_cache(tmp, embedder, chunks, vectors)
+    KeywordIndex.build([c.doc_title + " " + c.section_str + " " + c.text for c in chunks]).save(tmp / "bm25")
+    manifest = {
+        "format": FORMAT_VERSION,
+        "embedder": embedder.name,
+        "dim": int(embedder.dim),
+        "fingerprint": fingerprint,
+        "documents": len(docs),
+        "chunks": len(chunks),
+        "facts": len(facts),
+        "skipped": skipped,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _swap_in(tmp, settings.index_dir)
+    say(1.0, "完成")
+    return BuildReport(documents=len(docs), chunks=len(chunks), facts=len(facts), embedded=embedded,
+                       seconds=time.perf_counter() - t0, skipped=list(skipped), rebuilt=True)
+
+
+def _counts(index_dir: Path) -> dict:
+    m = read_manifest(index_dir) or {}
+    return {"documents": m.get("documents", 0), "chunks": m.get("chunks", 0), "facts": m.get("facts", 0)}
+
+
+def _embed_with_cache(index_dir: Path, embedder, chunks: Sequence[Chunk], say: Progress) -> tuple[np.ndarray, int]:
+    """Vectors for every chunk; texts whose vectors the previous build kept are not embedded again."""
+    cache = _read_cache(index_dir, embedder)
+    texts = [passage_text(c) for c in chunks]
+    keys = [_text_key(embedder.name, t) for t in texts]
+    todo = [i for i, k in enumerate(keys) if k not in cache]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        if k in cache:
+            vectors[i] = cache[k]
+    batch = 32
+    for n in range(0, len(todo), batch):
+        ids = todo[n : n + batch]
+        vectors[ids] = embedder.embed([texts[i] for i in ids], kind="passage")
+        say(0.25 + 0.65 * (n + len(ids)) / max(1, len(todo)), f"向量化 {n + len(ids)}/{len(todo)}")
+    return vectors, len(todo)
+
+
+def _text_key(embedder_name: str, text: str) -> str:
+    return hashlib.sha256(f"{embedder_name}\n{text}".encode()).hexdigest()[:24]
+
+
+def _read_cache(index_dir: Path, embedder) -> dict[str, np.ndarray]:
+    keys_path, vec_path = index_dir / "embcache.json", index_dir / "embcache.npy"
+    if not (keys_path.is_file() and vec_path.is_file()):
+        return {}
+    try:
+        meta = json.loads(keys_path.read_text(encoding="utf-8"))
+        if meta.get("embedder") != embedder.name:
+            return {}
+        vecs = np.load(vec_path, allow_pickle=False)
+        return dict(zip(meta["keys"], vecs, strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _write_cache(folder: Path, embedder, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    keys = [_text_key(embedder.name, passage_text(c)) for c in chunks]
+    (folder / "embcache.json").write_text(json.dumps({"embedder": embedder.name, "keys": keys}), encoding="utf-8")
+    np.save(folder / "embcache.npy", vectors, allow_pickle=False)
+
+
+def _write_vectors(path: Path, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    """Chunks as llama-index nodes with their vectors in a FAISS inner-product store."""
+    import faiss
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(vectors.shape[1]))
+    nodes = [
+        TextNode(id_=c.chunk_id, text=c.text, embedding=vectors[i].tolist(),
+                 metadata={"doc_title": c.doc_title, "section": c.section_str, "district": c.district})
+        for i, c in enumerate(chunks)
+    ]
+    if nodes:
+        store.add(nodes)
+    store.persist(persist_path=str(path))
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Replace the index folder by the freshly built one, keeping the old one until the end."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _doc_to_dict(doc: Document) -> dict:
+    return {"doc_id": doc.doc_id, "source": doc.source, "meta": asdict(doc.meta), "text": doc.text}
+
+
+def _doc_from_dict(d: dict) -> Document:
+    meta = DocMeta(**{**d["meta"], "years": tuple(d["meta"].get("years") or ())})
+    return Document(doc_id=d["doc_id"], source=d["source"], meta=meta, text=d["text"])
+
+
+class LoadedIndex:
+    """Everything retrieval and answering need, in memory."""
+
+    def __init__(self, manifest: dict, documents: list[Document], chunks: list[Chunk], facts: list[Fact],
+                 vector_store, keyword_index: KeywordIndex):
+        self.manifest = manifest
+        self.documents = {d.doc_id: d for d in documents}
+        self.chunks = chunks
+        self.facts = facts
+        self.vector_store = vector_store
+        self.keyword_index = keyword_index
+        self.position = {c.chunk_id: i for i, c in enumerate(chunks)}
+        self.facts_by_chunk: dict[str, list[Fact]] = defaultdict(list)
+        for f in facts:
+            self.facts_by_chunk[f.chunk_id].append(f)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        return self.chunks[self.position[chunk_id]]
+
+    def districts(self) -> dict[str, set[int]]:
+        """District -> the years its documents speak of."""
+        out: dict[str, set[int]] = defaultdict(set)
+        for d in self.documents.values():
+            if d.meta.district:
+                out[d.meta.district].update(d.meta.years)
+        return dict(out)
+
+    def document_infos(self):
+        from .engine import DocumentInfo
+
+        n_chunks: dict[str, int] = defaultdict(int)
+        n_facts: dict[str, int] = defaultdict(int)
+        for c in self.chunks:
+            n_chunks[c.doc_id] += 1
+        for f in self.facts:
+            n_facts[f.doc_id] += 1
+        return [DocumentInfo(doc_id=d.doc_id, source=d.source, meta=d.meta, chunks=n_chunks[d.doc_id],
+                             facts=n_facts[d.doc_id]) for d in self.documents.values()]
+
+
+def load_index(settings: Settings, embedder) -> LoadedIndex:
+    """Read the index from disk; refuse one built with another embedder or format."""
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    folder = settings.index_dir
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise IndexNotBuilt(f"索引目录 {folder} 中没有索引：请先运行 `assistant index` 建立索引。")
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatch(f"索引 {folder} 的格式版本为 {manifest.get('format')}，当前程序需要 {FORMAT_VERSION}："
+                            "请运行 `assistant index` 重建索引。")
+    if manifest.get("embedder") != embedder.name or manifest.get("dim") != embedder.dim:
+        raise IndexMismatch(f"索引 {folder} 是用向量模型 {manifest.get('embedder')} 建立的，当前设置为 {embedder.name}："
+                            "请运行 `assistant index` 重建索引，或改回原来的向量模型。")
+    documents = [_doc_from_dict(d) for d in _read_jsonl(folder / "documents.jsonl")]
+    chunks = [Chunk.from_dict(d) for d in _read_jsonl(folder / "chunks.jsonl")]
+    facts = [Fact.from_dict(d) for d in _read_jsonl(folder / "facts.jsonl")]
+    store = FaissVectorStore.from_persist_path(str(folder / "vectors.faiss"))
+    keyword_index = KeywordIndex.load(folder / "bm25", len(chunks))
+    return LoadedIndex(manifest, documents, chunks, facts, store, keyword_index)

@@ -1,0 +1,76 @@
+"""Hybrid search: dense (FAISS) and keyword (BM25) rankings fused, then metadata boosts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .keywords import expand_query, tokenize
+from .types import Chunk, Hit, Query
+
+RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+POOL = 60  # candidates taken from each ranking before fusion
+OTHER_DISTRICT = 0.35  # weight of a chunk from another district than the one asked about
+OTHER_YEAR = 0.6  # weight of a chunk whose document does not speak of the year asked about
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion of several rankings of positions: sum of 1 / (k + rank)."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, pos in enumerate(ranking, start=1):
+            fused[pos] = fused.get(pos, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def metadata_weight(chunk: Chunk, query: Query, known_districts: set[str]) -> float:
+    """How much a chunk's district and year agree with the question's (1.0 when nothing is asked)."""
+    weight = 1.0
+    asked = set(query.districts) or ({query.district} if query.district else set())
+    asked &= known_districts  # a district the corpus does not hold filters nothing
+    if asked and chunk.district and chunk.district not in asked:
+        weight *= OTHER_DISTRICT
+    if query.year and chunk.years and query.year not in chunk.years:
+        weight *= OTHER_YEAR
+    return weight
+
+
+def search(index, embedder, text: str, k: int = 5, query: Query | None = None) -> list[Hit]:
+    """The k best chunks for a question, each with its dense, keyword and fused scores."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    if query is None:
+        from .understanding import parse_question
+
+        query = parse_question(text)
+    n = len(index.chunks)
+    if n == 0:
+        return []
+    pool = min(POOL, n)
+
+    qvec = embedder.embed([text], kind="query")[0]
+    res = index.vector_store.query(VectorStoreQuery(query_embedding=qvec.tolist(), similarity_top_k=pool))
+    dense_rank = [int(i) for i in res.ids]
+    dense_score = dict(zip(dense_rank, (float(s) for s in res.similarities), strict=True))
+
+    kw_scores = index.keyword_index.scores(expand_query(tokenize(text)))
+    kw_rank = _top_positions(kw_scores, pool)
+
+    fused = rrf([dense_rank, kw_rank])
+    known = set(index.districts())
+    scored = [(pos, s * metadata_weight(index.chunks[pos], query, known)) for pos, s in fused.items()]
+    scored.sort(key=lambda p: -p[1])
+    return [
+        Hit(chunk=index.chunks[pos], score=round(s, 6), dense_score=dense_score.get(pos),
+            keyword_score=float(kw_scores[pos]) if kw_scores[pos] > 0 else None, rank=r)
+        for r, (pos, s) in enumerate(scored[:k], start=1)
+    ]
+
+
+def _top_positions(scores: np.ndarray, k: int) -> list[int]:
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0:
+        return []
+    order = positive[np.argsort(-scores[positive], kind="stable")]
+    return [int(i) for i in order[:k]]
