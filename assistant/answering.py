@@ -21,6 +21,10 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 MIN_RELEVANCE = 2.0  # below this no fact is taken as the answer
 _CLAUSE_END = "，；。：！？"
 _SENT_END = "。！？；"
+_FLOWS = ("新增", "改建")
+_BOUNDS = ("不低于", "不超过", "达到")
+_VERBS = ("新增", "改建", "累计", "完成", "覆盖")
+_STOCK_CUE = re.compile(r"(?<![新增加建])(有多少|有几|共有|现有|总数|总共有|一共有)")
 _NUMERIC_CUES = ("多少", "几", "比例", "占比", "百分之", "数量", "规模", "金额", "多大", "多高")
 
 
@@ -52,6 +56,8 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
     notes: tuple[str, ...] = ()
     if detect_injection(text):
         notes = ("我只根据文件内容回答，不会按要求编造或忽略资料。",)
+        kept = [c for c in re.split(r"[，,。；;！!]", text) if c and not detect_injection(c)]
+        text = "，".join(kept) or text
     query = resolve(text, history, vocabulary(index))
     understood = query.describe()
 
@@ -167,11 +173,13 @@ def score_fact(index, fact: Fact, query: Query, terms: Sequence[str], hit_rank: 
             score += 1.5
     if query.qualifier:
         if fact.qualifier == query.qualifier:
-            score += 1.5
+            score += 2.0
         elif query.qualifier in clause[: max(0, fact.start - c0)]:
             score += 1.0
         elif fact.qualifier:
-            score -= 2.0
+            score -= 4.0
+    elif fact.qualifier in _FLOWS and _STOCK_CUE.search(query.text):
+        score -= 6.0  # "有多少养老院" asks for a total, not for how many are added this year
     if query.unit:
         score += 2.0 if _unit_matches(query.unit, fact.unit) else -5.0
     rank = hit_rank.get(fact.chunk_id)
@@ -226,12 +234,27 @@ def _fact_sentence(index, fact: Fact, query: Query) -> str:
     who = fact.district or doc.meta.district or ""
     year = f"{fact.year}年" if fact.year else (f"{query.year}年" if query.year else "")
     plan = "计划" if (doc.meta.doc_type or "").endswith("要点") and "计划" not in (fact.qualifier or "") else ""
-    what = query.subject or fact.subject or "相关数字"
+    what = _describe_subject(query.subject, fact.subject)
     qual = fact.qualifier or ""
     if qual and what.startswith(qual):
         qual = ""
+    if qual in _BOUNDS:  # 护理型床位占比不低于60%: the bound reads after the thing it bounds
+        what, qual = what + qual, ""
+    elif qual and qual not in _VERBS:
+        qual = ""
     return render("answer_found", doc_title=doc.title, who=who, year=year, plan=plan, qualifier=qual,
                   subject=what, figure=fact.as_written)
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def _describe_subject(asked: str | None, found: str | None) -> str:
+    """Name the figure by the document's own subject when it is a near relative of what was asked."""
+    if found and (not asked or _bigrams(asked) & _bigrams(found)):
+        return found
+    return asked or found or "相关数字"
 
 
 def _answer_figure(index, embedder, question: str, query: Query) -> Answer:
@@ -267,7 +290,8 @@ def _answer_across(index, embedder, question: str, query: Query) -> Answer:
 
         fig = format_quantity(total, rows[0][1].unit)
         computation = "+".join(r[1].as_written for r in rows) + f"={fig}"
-        text = render("answer_sum", understood_as=query.describe(), total=fig, computation=computation)
+        text = render("answer_sum", understood_as=replace(query, intent="lookup").describe(), total=fig,
+                      computation=computation)
         return Answer(question=question, text=text, value=total, unit=rows[0][1].unit, as_written=fig,
                       citations=tuple(cite_fact(index, r[1]) for r in rows), query=query)
     if not rows:

@@ -38,7 +38,7 @@ def district_aliases() -> list[tuple[str, str]]:
 
 # Words that say what a figure is: order matters for matching (longest first is applied by users).
 QUALIFIERS: dict[str, tuple[str, ...]] = {
-    "新增": ("新增", "新建", "新设", "增加", "新开", "新招"),
+    "新增": ("新增", "新建", "新设", "增加", "新开", "新招", "新培育"),
     "改建": ("改建", "改造", "改进建", "提升改造"),
     "累计": ("累计", "共计", "总计", "合计", "先后", "共完成"),
     "总数": ("总数", "共有", "总量", "总共", "现有", "全区共", "达到", "达"),
@@ -46,6 +46,7 @@ QUALIFIERS: dict[str, tuple[str, ...]] = {
     "不低于": ("不低于", "不少于", "以上", "至少", "超过"),
     "计划": ("计划", "力争", "争取", "预计", "目标"),
     "覆盖": ("覆盖",),
+    "不超过": ("不超过", "不高于", "不多于", "控制在"),
 }
 
 # Units a figure carries, and the question words that hint at them.
@@ -159,10 +160,11 @@ DOMAIN_TERMS: tuple[str, ...] = (
 
 # Question-only wordings of a qualifier (colloquial; never used to label figures in the documents).
 QUESTION_QUALIFIERS: dict[str, tuple[str, ...]] = {
-    "新增": ("加了", "增了", "多了", "新开了", "开了", "建了", "要建", "新造", "多建", "增设", "新添", "添了"),
+    "新增": ("加了", "增了", "多了", "新开了", "开了", "建了", "要建", "新造", "多建", "增设", "新添",
+             "添了"),
     "改建": ("改了", "改建了", "改造了"),
     "总数": ("一共有", "总共有", "目前有", "现在有", "一共"),
-    "完成": ("完成了", "做了", "办了", "办理了"),
+    "完成": ("完成了", "建成了"),
     "不低于": ("最少要", "至少要", "不能低于", "不得低于"),
 }
 

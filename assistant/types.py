@@ -29,6 +29,9 @@ class Document:
     source: str  # file name relative to the corpus folder
     meta: DocMeta
     text: str
+    # Spans of `text` the source marked as headings (markdown #, bold line openers, docx heading
+    # styles, html h1–h4); sectioning uses them besides the numbering. Empty for reloaded docs.
+    headings: tuple[tuple[int, int], ...] = ()
 
     @property
     def title(self) -> str:
@@ -96,13 +99,17 @@ class Fact:
     end: int
     sentence_start: int  # offsets of the sentence holding it in Document.text
     sentence_end: int
+    qualifiers: tuple[str, ...] = ()  # every qualifier key written before it in its clause
+    approx: str | None = None  # 余, 多, 约, 近, 逾 when the text gives the figure as approximate
+    planned: bool = False  # the sentence states a plan or target (计划, 力争, 目标 …)
+    context: str | None = None  # the clause the figure stands in, for matching a question's words
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Fact:
-        return cls(**d)
+        return cls(**{**d, "qualifiers": tuple(d.get("qualifiers", ()))})
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,10 @@ class Query:
     subject: str | None = None  # the thing asked about, e.g. 养老床位
     districts: tuple[str, ...] = ()  # for across-document questions (sum, compare)
     intent: str = "lookup"  # lookup | sum | compare | text
+    # A time named without a calendar year: a plan period (十四五) or an unresolved 今年/去年.
+    period: str | None = None
+    years: tuple[int, ...] = ()  # two or more years named (2021年和2022年, 2021-2023年)
+    inherited: tuple[str, ...] = ()  # slots a follow-up took from the conversation: "district", …
 
     def describe(self) -> str:
         """Chinese one-liner for “理解为：…”."""
@@ -150,13 +161,21 @@ class Query:
             parts.append("、".join(self.districts))
         elif self.district:
             parts.append(self.district)
-        if self.year:
+        elif self.intent == "compare":
+            parts.append("各区")
+        if self.years:
+            parts.append("、".join(f"{y}年" for y in self.years))
+        elif self.year:
             parts.append(f"{self.year}年")
+        if self.period:
+            parts.append(f"“{self.period}”期间" if self.period.startswith("十") else self.period)
         if self.qualifier and self.subject and not self.subject.startswith(self.qualifier):
             parts.append(self.qualifier)
         if self.subject:
             parts.append(self.subject)
-        return "".join(parts) or self.text
+        if not parts:
+            return self.text
+        return "".join(parts) + {"sum": "（合计）", "compare": "（比较）"}.get(self.intent, "")
 
 
 @dataclass(frozen=True)

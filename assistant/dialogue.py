@@ -1,0 +1,142 @@
+"""Follow-ups: a conversation carries district, year, subject (and qualifier, unit) across turns.
+
+"普陀2024年新增多少养老床位？" then "那宝山2022年呢？" is understood as 宝山区2022年新增养老床位: what
+the follow-up states overrides, what it leaves out comes from the previous turn. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .types import Query, Turn
+from .understanding import (
+    explicit_intent,
+    is_chitchat,
+    names_all_districts,
+    normalise_question,
+    parse_question,
+    unit_hint,
+)
+
+_JOIN = re.compile(r"^(那么?|那)?(和|跟|与|同|加上|再加上|连同|对比|相比|比)")
+_MARKER = re.compile(
+    r"^(那么|那如果|那要是|那(?![些里])|如果是|要是|还有|同样|同理|换成|换作|换个|改成|改为|再看|再问|另外|然后)"
+    r"|呢[？?！!。.]*$|的呢|怎么样[？?]*$|(也|同样|又)(是)?(多少|几)"
+)
+
+
+def has_followup_marker(question: str) -> bool:
+    """True when the wording itself says it continues the conversation (那…呢？, 还有…, 换成…)."""
+    return bool(_MARKER.search(normalise_question(question or "")))
+
+
+def _incomplete(query: Query) -> bool:
+    """A question that cannot stand alone: it names no subject, or no place (every document
+    speaks for one district or the city; 哪个区/各区 questions name all of them)."""
+    if not query.subject:
+        return True
+    return not (query.district or query.districts or names_all_districts(query.text))
+
+
+def is_followup(question: str, vocabulary: Sequence[str] = ()) -> bool:
+    """True when the question would take slots from the conversation before it."""
+    if has_followup_marker(question):
+        return True
+    query = parse_question(question, vocabulary)
+    return bool(query.text) and _incomplete(query)
+
+
+def _joins(cur: Query, prev: Query) -> bool:
+    """和长宁比哪个多 / 加上宝山一共多少: the place named joins the conversation's place."""
+    prev_places = prev.districts or ((prev.district,) if prev.district else ())
+    return bool(cur.district and prev_places and cur.district not in prev_places and _JOIN.search(cur.text)
+                and explicit_intent(cur.text, 2) in ("sum", "compare"))
+
+
+def _inherit(cur: Query, prev: Query) -> Query:
+    """`cur` with the slots it leaves out taken from `prev`; `inherited` names them."""
+    inherited: list[str] = []
+    fields: dict = {}
+    if _joins(cur, prev):
+        prev_places = prev.districts or (prev.district,)
+        fields.update(district=None, districts=(*prev_places, cur.district))
+        inherited.append("district")
+    elif not (cur.district or cur.districts) and (prev.district or prev.districts):
+        fields.update(district=prev.district, districts=prev.districts)
+        inherited.append("district")
+    if cur.year is None and not cur.years and cur.period is None and (prev.year or prev.years or prev.period):
+        fields.update(year=prev.year, years=prev.years, period=prev.period)
+        inherited.append("year")
+    same_subject = cur.subject is None or cur.subject == prev.subject
+    if cur.subject is None and prev.subject:
+        fields["subject"] = prev.subject
+        inherited.append("subject")
+    marked = has_followup_marker(cur.text)
+    if cur.qualifier is None and prev.qualifier and (same_subject or marked):
+        fields["qualifier"] = prev.qualifier
+        inherited.append("qualifier")
+    if unit_hint(cur.text) is None and same_subject and prev.unit and cur.unit != prev.unit:
+        fields["unit"] = prev.unit
+        inherited.append("unit")
+    places = fields.get("districts", cur.districts) or (fields.get("district", cur.district),)
+    n_places = len([p for p in places if p])
+    n_years = len(fields.get("years", cur.years))
+    intent = explicit_intent(cur.text, n_places, n_years)
+    if intent is None:
+        stated_place = bool(cur.district or cur.districts)
+        if prev.intent == "text" or (prev.intent in ("sum", "compare") and not stated_place):
+            intent = prev.intent
+        else:
+            intent = "lookup"
+    if intent != cur.intent:
+        fields["intent"] = intent
+        if intent != "lookup" and "intent" not in inherited:
+            inherited.append("intent")
+    if intent == "text" and unit_hint(cur.text) is None:
+        fields["unit"] = None
+    return replace(cur, **fields, inherited=tuple(inherited))
+
+
+def resolve_turn(question: str, previous: Query | None, vocabulary: Sequence[str] = (), *,
+                 reference_year: int | None = None) -> Query:
+    """One question understood against the query of the turn before it (None: no conversation)."""
+    cur = parse_question(question, vocabulary, reference_year=reference_year)
+    if previous is None or not cur.text or is_chitchat(cur.text):
+        return cur
+    if _joins(cur, previous):  # read again with the conversation's places counted (sum words)
+        cur = parse_question(question, vocabulary, reference_year=reference_year,
+                             context_places=len(previous.districts) or 1)
+    if not (has_followup_marker(cur.text) or _incomplete(cur)):
+        return cur  # a complete new question starts afresh
+    return _inherit(cur, previous)
+
+
+def resolve(question: str, history: Sequence[Turn | str] = (), vocabulary: Sequence[str] = (), *,
+            reference_year: int | None = None) -> Query:
+    """The question understood in its conversation: history is oldest first; Turns with a `query`
+    are taken as they are, strings and query-less Turns are resolved turn by turn."""
+    previous: Query | None = None
+    for item in history:
+        if isinstance(item, Turn) and item.query is not None:
+            previous = item.query
+            continue
+        text = item.question if isinstance(item, Turn) else str(item or "")
+        if not normalise_question(text) or is_chitchat(text):
+            continue  # 谢谢 / 好的 between questions do not end the conversation
+        previous = resolve_turn(text, previous, vocabulary, reference_year=reference_year)
+    return resolve_turn(question, previous, vocabulary, reference_year=reference_year)
+
+
+def inherited_slots(question: str, history: Sequence[Turn | str] = (),
+                    vocabulary: Sequence[str] = ()) -> tuple[str, ...]:
+    """Which slots (district, year, subject, qualifier, unit, intent) came from the conversation."""
+    return resolve(question, history, vocabulary).inherited
+
+
+def understood_as(query: Query, always: bool = False) -> str | None:
+    """“理解为：宝山区2022年新增养老床位” for a follow-up (or always), else None."""
+    if not (query.inherited or always):
+        return None
+    return f"理解为：{query.describe()}"

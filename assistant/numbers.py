@@ -1,0 +1,287 @@
+"""Chinese and Arabic numerals, quantities with units, and years: text -> normalised values.
+
+Pure functions, no I/O. Values are computed with `Decimal` so that 91.65万 is exactly 916500;
+`Quantity.value` is a float (what `Fact` stores). Units are normalised: 万/亿 multipliers are folded
+into the value (5.37亿元 -> 537000000 元), `%` becomes a fraction (50% -> 0.5).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import cn2an
+
+from .lexicon import COUNT_UNITS
+
+CN_DIGITS = "〇零一二两三四五六七八九"
+CN_NUMERAL_CHARS = CN_DIGITS + "十百千万亿"
+MULTIPLIERS: dict[str, Decimal] = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8}
+
+# Units a figure can carry, longest first so 人次 wins over 人 and 批次 over 批. 万/亿 are multipliers,
+# and 年/月/日 are deliberately absent: a number followed by them is a date, not a count.
+_EXTRA_UNITS = (
+    "周年", "批次", "户次", "分钟", "客", "期", "倍", "种", "天", "间", "辆", "份", "米", "公里", "吨",
+    "平方米", "个百分点", "百分点",
+)
+UNITS: tuple[str, ...] = tuple(
+    sorted({u for u in COUNT_UNITS + _EXTRA_UNITS if u[0] not in "万亿"}, key=lambda u: (-len(u), u))
+)
+_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+
+APPROX_BEFORE = ("约", "近", "逾")  # 约91.65万人次, 近500人次, 逾300万元
+APPROX_AFTER = ("余", "多")  # 200余家, 6.6万余户, 460余万元, 十余个
+
+# An Arabic figure: number, optional 余 / multiplier / 余, then a unit or %; or a bare 万/亿 amount.
+_ARABIC = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?)(?P<a1>[余多])?(?P<mult>[万亿])?(?P<a2>[余多])?"
+    rf"(?:(?P<pct>%)|(?P<unit>{_UNIT_ALT}))?"
+)
+# A Chinese figure: must start with a digit or 十 (万/千 alone are not figures) and carry a unit.
+_CHINESE = re.compile(
+    rf"(?P<num>[{CN_DIGITS}十][{CN_NUMERAL_CHARS}]*)(?P<a1>[余多])?(?P<unit>{_UNIT_ALT})"
+)
+_PERIODS = re.compile(r"十[一二三四五六七八九]五")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure found in text: normalised value and unit, with its span in the text searched."""
+
+    value: float
+    unit: str  # "" for a bare 万/亿 amount with no unit
+    text: str  # as written, e.g. "5.37亿元"
+    start: int = 0
+    end: int = 0
+    approx: str | None = None  # 余, 多, 约, 近, 逾: the text gives the figure as approximate
+    chinese: bool = False  # written in Chinese numerals (两镇, 第十批次)
+
+
+def cn_to_number(text: str) -> int | float | None:
+    """A Chinese numeral (十一, 两千, 二〇二四, 零点五) as a number, or None when it is not one."""
+    if not text or any(c not in CN_NUMERAL_CHARS + "点" for c in text):
+        return None
+    if text in {"两", "俩"}:
+        return 2
+    try:
+        value = cn2an.cn2an(text, "normal")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def number_to_cn(value: int) -> str:
+    """An integer in Chinese numerals (12 -> 十二), the inverse of `cn_to_number` for integers."""
+    return cn2an.an2cn(int(value), "low")
+
+
+def _decimal(num: str) -> Decimal | None:
+    """An Arabic or Chinese number string as a Decimal."""
+    try:
+        return Decimal(num)
+    except InvalidOperation:
+        value = cn_to_number(num)
+        return None if value is None else Decimal(str(value))
+
+
+def _to_float(d: Decimal) -> float:
+    return float(d.normalize()) if d != d.to_integral_value() else float(int(d))
+
+
+def _from_match(m: re.Match, chinese: bool, offset: int = 0) -> Quantity | None:
+    num = _decimal(m.group("num"))
+    if num is None:
+        return None
+    groups = m.groupdict()
+    mult = groups.get("mult")
+    if mult:
+        num *= MULTIPLIERS[mult]
+    if groups.get("pct"):
+        num /= 100
+        unit = "%"
+    else:
+        unit = groups.get("unit") or ""
+    approx = groups.get("a1") or groups.get("a2")
+    return Quantity(_to_float(num), unit, m.group(0), m.start() + offset, m.end() + offset, approx, chinese)
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """The whole string as one figure ("91.65万人次", "两镇", "约300元", "十余个", "第十批次"), else None.
+
+    A bare Arabic number ("200") parses with unit ""; a bare Chinese numeral needs `cn_to_number`.
+    """
+    s = text.strip()
+    approx = None
+    for word in APPROX_BEFORE:
+        if s.startswith(word):
+            approx, s = word, s[len(word):]
+            break
+    if s.startswith("第") and _CHINESE.fullmatch(s[1:]):
+        s = s[1:]
+    for pattern, chinese in ((_ARABIC, False), (_CHINESE, True)):
+        m = pattern.fullmatch(s)
+        if m is None:
+            continue
+        q = _from_match(m, chinese)
+        if q is None:
+            return None
+        return Quantity(q.value, q.unit, text.strip(), 0, len(text.strip()), q.approx or approx, chinese)
+    return None
+
+
+def parse_number(text: str) -> float | None:
+    """A bare number, Arabic or Chinese, with an optional 万/亿 ("6.6万", "两千", "二十") as a float."""
+    s = text.strip()
+    mult = Decimal(1)
+    if s and s[-1] in MULTIPLIERS and len(s) > 1 and s[:-1].replace(".", "", 1).isdigit():
+        s, mult = s[:-1], MULTIPLIERS[s[-1]]
+    num = _decimal(s)
+    return None if num is None else _to_float(num * mult)
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every figure with a unit (or 万/亿, or %) in `text`, in order, spans relative to `text`.
+
+    Arabic figures need a unit, `%` or a 万/亿 multiplier: bare numbers are codes, versions,
+    hotlines or list markers. Chinese figures need a unit, are never the 十四五-style period names,
+    and never start inside an Arabic figure. Filtering ordinals, dates and slogans is the caller's job.
+    """
+    found: list[Quantity] = []
+    for m in _ARABIC.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isdigit() or text[m.start() - 1] == "."):
+            continue
+        if not (m.group("unit") or m.group("pct") or m.group("mult")):
+            continue
+        if m.group("num").endswith(".") or (m.end() < len(text) and text[m.end()] == "."):
+            continue
+        q = _from_match(m, False)
+        if q is not None:
+            found.append(_with_prefix(text, q))
+    taken = [(q.start, q.end) for q in found]
+    periods = [(p.start(), p.end()) for p in _PERIODS.finditer(text)]
+    for m in _CHINESE.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken + periods):
+            continue
+        q = _from_match(m, True)
+        if q is not None:
+            found.append(_with_prefix(text, q))
+    return sorted(found, key=lambda q: q.start)
+
+
+def _with_prefix(text: str, q: Quantity) -> Quantity:
+    """Attach 约/近/逾 written just before the figure (kept out of the span, recorded as approx)."""
+    before = text[max(0, q.start - 1):q.start]
+    if q.approx is None and before in APPROX_BEFORE:
+        return Quantity(q.value, q.unit, q.text, q.start, q.end, before, q.chinese)
+    return q
+
+
+# ---- years ---------------------------------------------------------------------------------
+
+_YEAR_CN = re.compile(r"[一二][〇零一二三四五六七八九]{3}(?=年)")
+_YEAR_4 = re.compile(r"(?<![\d.])(19[5-9]\d|20\d\d|21\d\d)(?![\d.%])")
+_YEAR_2 = re.compile(r"(?<![\d.])(\d\d)(?=年)")
+_PERIOD = re.compile(r"十([一二三四五六七八九])五")
+
+
+@dataclass(frozen=True)
+class YearMention:
+    """A year written in text (2024年, 二〇二四年, 24年) with its span; `period` for 十四五."""
+
+    year: int | None
+    start: int
+    end: int
+    period: tuple[int, int] | None = None
+
+
+def plan_period(n: int) -> tuple[int, int]:
+    """The years of the n-th five-year plan (14 -> 2021–2025); plans are regular since the 3rd."""
+    first = 1953 + 5 * (n - 1) if n <= 2 else 2006 + 5 * (n - 11)
+    return first, first + 4
+
+
+def parse_period(text: str) -> tuple[int, int] | None:
+    """十四五 -> (2021, 2025), 十三五 -> (2016, 2020); None when no plan period is named."""
+    m = _PERIOD.search(text)
+    return plan_period(11 + "一二三四五六七八九".index(m.group(1))) if m else None
+
+
+def find_years(text: str, short: bool = False, bare: bool = True) -> list[YearMention]:
+    """Years and five-year-plan periods written in `text`, in order.
+
+    `bare`: also take a 4-digit year with no 年 after it (fine for questions, "2024的床位");
+    `short`: also take 24年 as 2024 (questions only; documents write full years).
+    """
+    out: list[YearMention] = []
+    for m in _YEAR_CN.finditer(text):
+        value = cn_to_number(m.group(0))
+        if value is not None:
+            out.append(YearMention(int(value), m.start(), m.end() + 1))
+    for m in _YEAR_4.finditer(text):
+        has_nian = text[m.end():m.end() + 1] == "年"
+        if has_nian or (bare and not _unit_follows(text, m.end())):
+            out.append(YearMention(int(m.group(1)), m.start(), m.end() + (1 if has_nian else 0)))
+    if short:
+        for m in _YEAR_2.finditer(text):
+            if m.start() > 0 and text[m.start() - 1].isdigit():
+                continue
+            out.append(YearMention(2000 + int(m.group(1)), m.start(), m.end() + 1))
+    for m in _PERIOD.finditer(text):
+        out.append(YearMention(None, m.start(), m.end(), parse_period(m.group(0))))
+    return sorted(out, key=lambda y: y.start)
+
+
+def _unit_follows(text: str, pos: int) -> bool:
+    rest = text[pos:pos + 4]
+    return bool(rest) and (rest[0] in "%万亿余多-—－.月" or any(rest.startswith(u) for u in UNITS))
+
+
+def parse_year(text: str) -> int | None:
+    """The first year in a question or phrase: 2024, 2024年, 24年, 二〇二四年, 二零二四年 -> 2024."""
+    s = text.strip()
+    if re.fullmatch(r"\d\d", s):
+        return 2000 + int(s)
+    value = cn_to_number(s) if s and all(c in CN_DIGITS for c in s) and len(s) == 4 else None
+    if value is not None:
+        return int(value)
+    for y in find_years(s, short=True):
+        if y.year is not None:
+            return y.year
+    return None
+
+
+# ---- formatting ----------------------------------------------------------------------------
+
+def _plain(d: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 91.6500 -> 91.65, 200.0 -> 200."""
+    s = format(d.normalize(), "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _fits(d: Decimal, scale: Decimal) -> bool:
+    """d / scale needs at most two decimals (so 91.65万 fits, 916543 does not)."""
+    return (d / scale).normalize().as_tuple().exponent >= -2
+
+
+def format_quantity(value: float, unit: str, approx: str | None = None) -> str:
+    """A figure written the way the documents write it: 200张, 5.37亿元, 91.65万人次, 60%, 1万名."""
+    d = Decimal(repr(float(value)))
+    if d == d.to_integral_value():
+        d = d.quantize(Decimal(1))
+    wan, yi = MULTIPLIERS["万"], MULTIPLIERS["亿"]
+    if unit == "%":
+        body = _plain(d * 100) + "%"
+    elif abs(d) >= yi and unit == "元" and _fits(d, yi):
+        body = _plain(d / yi) + "亿" + unit
+    elif abs(d) >= wan and _fits(d, wan) and (
+        unit in ("元", "") or approx or abs(d) >= 10 * wan or d % wan == 0
+    ):
+        body = _plain(d / wan) + "万" + unit
+    else:
+        body = _plain(d) + unit
+    if approx in APPROX_BEFORE:
+        return approx + body
+    if approx in APPROX_AFTER:
+        return body[: len(body) - len(unit)] + approx + unit if unit and unit != "%" else body + approx
+    return body

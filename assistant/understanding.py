@@ -1,0 +1,462 @@
+"""Question → `Query`: normalise and check the text, then read district, year, qualifier, unit,
+subject and intent out of it. Pure functions over `lexicon` tables; no I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+from . import lexicon
+from .errors import BadQuestion
+from .types import Query
+
+# ---------------------------------------------------------------- normalising and checking
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = "，。：；（）！？“”、《》〔〕【】…—"
+_FULLWIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
+_FULLWIDTH |= {0xFF21 + i: 0x41 + i for i in range(26)} | {0xFF41 + i: 0x61 + i for i in range(26)}
+_FULLWIDTH |= {ord("％"): "%", ord("＋"): "+", ord("\u3000"): " "}
+_TO_CJK_PUNCT = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
+_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}{_CJK_PUNCT}\\w%]) (?=[{_CJK}{_CJK_PUNCT}])|"
+                             f"(?<=[{_CJK}{_CJK_PUNCT}]) (?=[\\w%])")
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(ch) and ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch in _CJK_PUNCT)
+
+
+def normalise_question(text: str) -> str:
+    """The cleaned-text conventions applied to a question: half-width digits and letters,
+    full-width punctuation in CJK context, no spaces around CJK, one space elsewhere."""
+    text = _INVISIBLE.sub("", text).translate(_FULLWIDTH)
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    text = re.sub(r"(?<=\d)．(?=\d)", ".", text)
+    text = re.sub(r"(?<![\d,])(\d{1,3})((?:,\d{3})+)(?![\d,])", lambda m: m[1] + m[2].replace(",", ""), text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACE_NEAR_CJK.sub("", text)
+    out: list[str] = []
+    quote_open = True
+    open_brackets = 0
+    for i, ch in enumerate(text):
+        prev = next((c for c in reversed(out) if c != " "), "")
+        nxt = next((c for c in text[i + 1:i + 3] if c != " "), "")
+        near_cjk = _is_cjk(prev) or _is_cjk(nxt)
+        if ch == ")" and open_brackets:
+            ch, open_brackets = "）", open_brackets - 1
+        elif ch in _TO_CJK_PUNCT and near_cjk and not (ch in ",:" and prev.isdigit() and nxt.isdigit()):
+            ch = _TO_CJK_PUNCT[ch]
+            open_brackets += ch == "（"
+        elif ch == "." and _is_cjk(prev) and (not nxt or _is_cjk(nxt)):
+            ch = "。"
+        elif ch == '"' and near_cjk:
+            ch = "“" if quote_open else "”"
+            quote_open = not quote_open
+        out.append(ch)
+    return _SPACE_NEAR_CJK.sub("", "".join(out))
+
+
+_TOO_LONG_HINT = "请只保留要问的那一句，或拆成几个问题分别提问。"
+
+
+_CHITCHAT = re.compile(
+    r"(你好|您好|hi|hello|嗨|谢谢|多谢|感谢|谢了|好的|明白了?|知道了|收到|ok|嗯+|哦+|再见|拜拜|辛苦了?|"
+    r"你是谁|你叫什么|你能做什么|你会什么|在吗)+",
+    re.IGNORECASE,
+)
+
+
+def is_chitchat(text: str) -> bool:
+    """True for greetings and thanks with nothing to look up (你好, 谢谢, 好的)."""
+    core = re.sub(r"[\W_]+", "", normalise_question(text or ""))
+    return bool(core) and bool(_CHITCHAT.fullmatch(core))
+
+
+def validate_question(text: str, max_chars: int = 2000) -> str:
+    """The normalised question, or `BadQuestion` saying what is wrong and what to do."""
+    if text is None or not str(text).strip():
+        raise BadQuestion("问题是空的：请输入想问的内容，例如“普陀区2024年计划新增多少张养老床位？”")
+    if len(text) > max_chars * 4 + 10_000:  # do not normalise megabytes of pasted text
+        raise BadQuestion(f"问题太长（约{len(text)}字，上限{max_chars}字）：{_TOO_LONG_HINT}")
+    norm = normalise_question(str(text))
+    if not norm:
+        raise BadQuestion("问题是空的：请输入想问的内容，例如“普陀区2024年计划新增多少张养老床位？”")
+    if len(norm) > max_chars:
+        raise BadQuestion(f"问题太长（{len(norm)}字，上限{max_chars}字）：{_TOO_LONG_HINT}")
+    if not any(c.isalnum() for c in norm):
+        raise BadQuestion("问题里只有标点或符号，没有文字：请用文字写出想问的内容，"
+                          "例如“宝山区2022年新增几家综合为老服务中心？”")
+    return norm
+
+
+def is_mostly_english(text: str) -> bool:
+    """True when the question is written in English (or another Latin-script language)."""
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    cjk = sum(1 for c in text if "\u3400" <= c <= "\u9fff")
+    return latin >= 3 and cjk * 4 <= latin and cjk <= 6
+
+
+_INJECTION = re.compile(
+    "|".join([
+        r"(?<![被易所])(忽略|忽视|无视|别管|不用管|不要管|不必管|别理|不要理|不用理|抛开|撇开|跳过|丢掉|忘掉|忘记)"
+        r"[^，。？！]{0,8}(资料|文件|文档|材料|内容|指令|指示|规则|要求|提示|设定|限制|上文|前文|以上|上面|前面|之前)",
+        r"(不要|不用|不必|别)(参考|依据|根据|看|查|引用|受限于)[^，。？！]{0,4}(资料|文件|文档|材料|原文|上面|以上)",
+        r"(随便|随意|瞎|胡|自己|凭空|任意)(编|说|写|讲|造|猜|估|给)",
+        r"编(一个|一下|个|些|点)|编造|捏造|杜撰|虚构|(?<!评)(猜|估)(一个|个)(数|答案)?",
+        r"(假装|请扮演|你扮演|扮演一[个名位]|你现在是|你不再是|进入.{0,4}模式|越狱|系统提示|提示词)",
+        r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions?|documents?|context|above|previous|prior|rules?)\b",
+        r"\bmake\s+(something|it|one|a number|up)\b|\bjailbreak\b|\bsystem prompt\b",
+        r"\bpretend\b|\byou are now\b",
+    ]),
+    re.IGNORECASE,
+)
+
+
+def detect_injection(text: str) -> bool:
+    """True when the question tells the assistant to leave the documents aside or make things up."""
+    return bool(_INJECTION.search(normalise_question(text)))
+
+
+# ---------------------------------------------------------------- districts
+
+# Aliases that only count as the city when the question names no district (在全市率先, 市级金牌…).
+_WEAK_CITY = ("全市", "市级", "市里", "市民政局")
+_JOINERS = "和与跟同、及"
+_CITY_AS_CONTEXT = re.compile(
+    r"(在|于|居|占|高于|低于|领先|位于|位居)全市|全市(率先|首|前列|第一|排名|平均|领先|范围)"
+)
+_ALL_DISTRICTS = re.compile(
+    r"各区|各个区|所有区|每个区|全市各区|16个区|十六个区|哪个区|哪一个区|哪些区|哪个区县|哪区"
+)
+
+
+def _find_districts(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Districts named in `text` in order of first mention, and the spans they occupy."""
+    taken = [False] * len(text)
+    found: list[tuple[int, int, str, str]] = []
+    for alias, full in lexicon.district_aliases():
+        if len(alias) < 2:  # 沪 stands in names (沪助养老时光汇), not for the city
+            continue
+        for m in re.finditer(re.escape(alias), text):
+            if any(taken[m.start():m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            found.append((m.start(), m.end(), alias, full))
+    found.sort()
+    real = [f for f in found if f[3] != lexicon.CITY]
+    keep = []
+    for start, end, alias, full in found:
+        if full == lexicon.CITY and real:
+            joined = text[end:end + 1] in _JOINERS or (start > 0 and text[start - 1] in _JOINERS)
+            if alias in _WEAK_CITY and not joined:
+                continue
+            # 上海市普陀区 / 上海普陀: the city only locates the district
+            if any(r[0] == end or text[end:r[0]] in ("的", " ") for r in real):
+                continue
+        if full == lexicon.CITY and alias == "全市" and _CITY_AS_CONTEXT.search(text):
+            continue
+        keep.append((start, end, alias, full))
+    names: list[str] = []
+    for *_, full in keep:
+        if full not in names:
+            names.append(full)
+    return names, [(s, e) for s, e, *_ in found]
+
+
+# ---------------------------------------------------------------- years and periods
+
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = "〇○零OＯ一二三四五六七八九"
+_YEAR_UNIT_AFTER = set("张家个户名人元万亿千百%.号条项次岁对所处座块件套台位批类支场镇余多0123456789")
+_RANGE = re.compile(r"(?<![\d.])(20\d{2})年?(?:[-—–~～至到]|一直到)(20\d{2})年?")
+_YEAR4 = re.compile(r"(?<![\d.])(20\d{2})(年?)")
+_YEAR2 = re.compile(r"(?<![\d.第满近过每超共了])([12]\d)年(?!代|龄|级|轻|内|以|来|后|前|间|多|左右|的工龄)")
+_YEAR_CN4 = re.compile(f"([{_CN_DIGITS}]{{4}})年")
+_YEAR_CN2 = re.compile(f"(?<![{_CN_DIGITS}十百千万第])([一二][{_CN_DIGITS}])年(?!代|龄|级)")
+_PERIOD = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?")
+_RELATIVE = {"今年": 0, "本年度": 0, "本年": 0, "当年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2,
+             "明年": 1, "下一年": 1}
+
+
+def _cn_year(digits: str) -> int:
+    return int("".join(str(_CN_DIGIT[c]) for c in digits))
+
+
+def _find_years(text: str, reference_year: int | None) -> tuple[list[int], str | None, list[tuple[int, int]]]:
+    """Calendar years (in order), a period word, and the spans they occupy."""
+    years: list[int] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(y: int, span: tuple[int, int]) -> None:
+        if any(s < span[1] and span[0] < e for s, e in spans):
+            return
+        spans.append(span)
+        if 2000 <= y <= 2050 and y not in years:
+            years.append(y)
+
+    for m in _RANGE.finditer(text):
+        a, b = int(m[1]), int(m[2])
+        if 0 < b - a <= 6:
+            years.extend(y for y in range(a, b + 1) if y not in years)
+        spans.append(m.span())  # beyond 6 years it is a plan's horizon (2023-2035年), not asked about
+    for m in _YEAR4.finditer(text):
+        nxt = text[m.end():m.end() + 1]
+        if m[2] or not nxt or nxt not in _YEAR_UNIT_AFTER:
+            add(int(m[1]), m.span())
+    for m in _YEAR_CN4.finditer(text):
+        add(_cn_year(m[1]), m.span())
+    for m in _YEAR2.finditer(text):
+        if 15 <= int(m[1]) <= 35:
+            add(2000 + int(m[1]), m.span())
+    for m in _YEAR_CN2.finditer(text):
+        y = _cn_year(m[1])
+        if 15 <= y <= 35:
+            add(2000 + y, m.span())
+    period = None
+    if pm := _PERIOD.search(text):
+        period = pm[1]
+        spans.append(pm.span())
+    for word, delta in _RELATIVE.items():
+        if (i := text.find(word)) >= 0:
+            if reference_year is not None:
+                add(reference_year + delta, (i, i + len(word)))
+            elif not years and period is None:
+                period = word
+            spans.append((i, i + len(word)))
+            break
+    return years, period, spans
+
+
+# ---------------------------------------------------------------- qualifier, unit, intent
+
+_QUALIFIER_PRIORITY = ("改建", "新增", "不低于", "累计", "完成", "覆盖", "总数", "计划")
+_SUM_WORDS = re.compile(r"一共|合计|加起来|加在一起|总共|总计|共计|总和|之和|相加|合起来|共有|一起")
+_COMPARE_STRONG = re.compile(
+    r"(哪个|哪一个|哪|哪些)(区|年|街道|街镇)[^，。？]{0,20}(最多|最少|最高|最低|最大|最小|更多|更少|多些|少些|领先|靠前)"
+    r"|排名|排第几|排行|比较|对比|谁多|谁少|谁更|谁的|哪个多|哪个少|哪个更|哪年更|哪年多|多还是|少还是|高还是|低还是"
+)
+_COMPARE_WEAK = re.compile(
+    r"比[^，。？]{1,12}(多|少|高|低)|更多|更少|差多少|相差|差距|差几|最多|最少|最高|最低|哪个[^，。？]{0,20}(多|少|高|低|大|小)"
+    r"|比呢|比一比|比一下|相比|比较"
+)
+_TEXT_CUES = re.compile(
+    r"哪个街道|哪些街道|哪几个|哪几|哪个镇|哪个街镇|哪个社区|哪个项目|哪些项目|什么街道|叫什么|是什么|什么是|是哪|"
+    r"如何|怎么|怎样|有哪些|哪些|什么措施|什么内容|什么项目|什么政策|什么举措|什么服务|什么机制|什么时候|何时|为什么|"
+    r"在哪|哪里|具体做法|主要内容|介绍一下|介绍下|讲讲|说说|谈谈|举措|措施|做法|内容|目标任务|重点工作|工作重点|意义|什么|啥|"
+    r"动作|亮点|特色|经验|成效|进展"
+)
+_NUMERIC_CUES = re.compile(
+    r"多少|几[张家个户名人对所处项类支批次场条座块件套台位万成]|百分之|比例|占比|比重|数量|金额|规模|数字|率是|多大|几岁"
+)
+
+
+def names_all_districts(text: str) -> bool:
+    """True when the question is about every district at once (哪个区, 各区, 所有区)."""
+    return bool(_ALL_DISTRICTS.search(text))
+
+
+def unit_hint(text: str) -> str | None:
+    """The unit a question's wording asks for (多少张 → 张, 占比 → %), None when it names none."""
+    probe = re.sub(r"哪几", "", text)
+    for hint in sorted(lexicon.UNIT_HINTS, key=len, reverse=True):
+        if hint in probe:
+            return lexicon.UNIT_HINTS[hint]
+    return None
+
+
+def _unit_of_subject(subject: str | None) -> str | None:
+    if subject:
+        for suffix, unit in lexicon.SUBJECT_UNITS:
+            if subject.endswith(suffix):
+                return unit
+    return None
+
+
+def explicit_intent(text: str, n_places: int = 0, n_years: int = 0) -> str | None:
+    """The intent the wording itself states (sum, compare, text, lookup), None when it states none."""
+    text = normalise_question(text)
+    several = n_places >= 2 or n_years >= 2
+    all_districts = bool(_ALL_DISTRICTS.search(text))
+    if _COMPARE_STRONG.search(text) or (_COMPARE_WEAK.search(text) and (several or all_districts)):
+        return "compare"
+    if _SUM_WORDS.search(text) and (several or all_districts):
+        return "sum"
+    if _NUMERIC_CUES.search(re.sub(r"哪几", "", text)) or unit_hint(text):
+        return "lookup"
+    if _TEXT_CUES.search(text):
+        return "text"
+    return None
+
+
+def _qualifier(text: str, blocked: list[tuple[int, int]], is_sum: bool) -> str | None:
+    pairs = [(w, k) for k, ws in lexicon.QUALIFIERS.items() for w in ws if len(w) >= 2]
+    pairs += [(w, k) for k, ws in lexicon.QUESTION_QUALIFIERS.items() for w in ws]
+    pairs.sort(key=lambda p: -len(p[0]))
+    taken = [False] * len(text)
+    for s, e in blocked:
+        for i in range(s, min(e, len(text))):
+            taken[i] = True
+    for m in re.finditer(r"\d+(\.\d+)?[^\d，。？]{0,3}(及|或)?以上", text):
+        for i in range(m.start(), m.end()):
+            taken[i] = True
+    if is_sum:
+        for m in _SUM_WORDS.finditer(text):
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+    found: set[str] = set()
+    for word, key in pairs:
+        for m in re.finditer(re.escape(word), text):
+            if not any(taken[m.start():m.end()]):
+                found.add(key)
+                for i in range(m.start(), m.end()):
+                    taken[i] = True
+    return next((k for k in _QUALIFIER_PRIORITY if k in found), None)
+
+
+# ---------------------------------------------------------------- subject
+
+@lru_cache(maxsize=8)
+def _term_table(vocabulary: tuple[str, ...]) -> tuple[dict[str, str], int, tuple[str, ...]]:
+    """surface form -> the documents' wording, for lexicon terms, synonyms and the vocabulary."""
+    table: dict[str, str] = {}
+    for term in lexicon.DOMAIN_TERMS:
+        table[term] = term
+    for term in vocabulary:
+        term = term.strip()
+        if len(term) >= 2:
+            table[term] = term
+    for canonical, variants in lexicon.SYNONYMS.items():
+        table[canonical] = canonical
+        for v in variants:
+            table[v] = canonical
+    for name, aliases in lexicon.DISTRICTS.items():
+        for alias in (name, *aliases):
+            table.pop(alias, None)
+    for word in ("十四五", "民政局", "工作要点", "中期评估"):
+        table.pop(word, None)
+    beds = {t for t in table.values() if t.endswith("床位") and len(t) >= 4}
+    beds = tuple(sorted(beds, key=len, reverse=True))
+    return table, max(map(len, table)), beds
+
+
+def _match_terms(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, ...]):
+    """Left-to-right longest matches: (start, end, surface, canonical)."""
+    table, longest, _ = _term_table(vocabulary)
+    taken = [False] * len(text)
+    for s, e in blocked:
+        for i in range(s, min(e, len(text))):
+            taken[i] = True
+    out = []
+    i = 0
+    while i < len(text):
+        for n in range(min(longest, len(text) - i), 1, -1):
+            surface = text[i:i + n]
+            if surface in table and not any(taken[i:i + n]):
+                out.append((i, i + n, surface, table[surface]))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+# Words that are never the thing asked about: removed wherever they stand.
+_NOISE = re.compile(
+    r"请问|告诉我|帮我|查一下|查查|想知道|我想|问一下|一下|"
+    r"(多少|几)(万人次|人次|万元|亿元|平方米|课时|[张家个户名人对所处项类支批次场条座块件套台位元岁])?|"
+    r"是什么|什么|哪个|哪些|哪几|怎么样|怎么说|怎么|如何|怎样|有没有|是否|那么|还有|同样|"
+    r"计划|打算|准备|要求|目标|以及|一共|合计|总共|加起来|以来|期间|上半期|比例|占比|比重|数量|情况|方面|"
+    r"具体|主要|大概|大约|左右|新增|新建|增加|改建|改造|累计|完成|实现|达到|不低于|至少|以上|覆盖|试点|开展|"
+    r"推进|办理|提供|开设|设立|率先|全面|进一步|持续|实施|加强|做好|打造|创建|优化|提升|深化|落实|"
+    r"今年|去年|明年|本年度|如果是|如果|要是|换成|换作|改成|改为|再看看|看看|另外|的话|也是|数据|数字|结果|"
+    r"这个|那个|这边|那边|说法|规定|最多|最少|最高|最低|最大|最小|更多|更少|比较|对比|排名|"
+    r"支出|发放|投入|筹集|组建|惠及|安装|举办|招录|配备|问题|问下|问问|一样|街道|街镇|地方|地点|哪儿|为什么|"
+    r"谢谢|多谢|你好|您好|好的|明白|知道了"
+)
+# Single characters that are noise only at the edge of what is left (区 stays inside 社区).
+_EDGE = "请几哪吗呢吧啊呀那这也还又谁要会能将在于的了是有和与跟及对为给把被所共年末底初区市加建达多少个"
+
+
+def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
+    """The longest run of words left when districts, years and question words are taken out."""
+    chars = list(text)
+    for s, e in blocked:
+        for i in range(s, min(e, len(chars))):
+            chars[i] = " "
+    rest = _NOISE.sub(" ", "".join(chars))
+    runs = [r.strip(_EDGE) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
+    runs = [r for r in runs if len(r) >= 2 and re.search(f"[{_CJK}]", r)]
+    return max(runs, key=len) if runs else None
+
+
+def _subject(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, ...]):
+    """The thing asked about in the documents' wording, whether a known term named it, and the
+    spans of every known term in the question."""
+    matches = _match_terms(text, blocked, vocabulary)
+    spans = [(m[0], m[1]) for m in matches]
+    specific = [m for m in matches if m[3] not in lexicon.GENERIC_TERMS]
+    if not specific:  # only broad words (老年人, 养老服务): what is left may say more
+        residual = _residual_subject(text, blocked)
+        broad = max(matches, key=lambda m: len(m[2]), default=None)
+        if residual and (broad is None or len(residual) > len(broad[2])):
+            return residual, False, spans
+        if broad is None:
+            return None, False, spans
+    start, end, _surface, subject = max(specific or matches, key=lambda m: (len(m[2]), -m[0]))
+    if rate := re.match(f"[{_CJK}]{{0,8}}?率", text[end:]):  # 养老护理员 + 持证率
+        if not _NOISE.search(rate[0]):
+            return subject + rate[0], True, spans
+    if subject.endswith("床位"):  # 养老床位护理型的占比 → 护理型床位
+        outside = text[:start] + "|" + text[end:]
+        for term in _term_table(vocabulary)[2]:
+            head = term[:-2]
+            if head in outside and head not in subject:
+                return term, True, spans
+    return subject, True, spans
+
+
+# ---------------------------------------------------------------- the query
+
+def parse_question(text: str, vocabulary: Sequence[str] = (), *, reference_year: int | None = None,
+                   context_places: int = 0) -> Query:
+    """Read the slots of one question; `reference_year` resolves 今年/去年 (None leaves them open);
+    `context_places` counts places a conversation adds to the ones named (加上宝山一共多少)."""
+    norm = normalise_question(text or "")
+    districts, d_spans = _find_districts(norm)
+    years, period, y_spans = _find_years(norm, reference_year)
+    several_places = len(districts) >= 2
+    intent = explicit_intent(norm, len(districts) + context_places, len(years)) or "lookup"
+    blocked = d_spans + y_spans
+    subject, _known, term_spans = _subject(norm, blocked, tuple(vocabulary))
+    qualifier = _qualifier(norm, blocked + term_spans, intent == "sum")
+    if qualifier is None and subject:  # the term itself carries it (a vocabulary phrase like 新增床位)
+        qualifier = next((k for k, ws in lexicon.QUALIFIERS.items()
+                          for w in ws if len(w) >= 2 and subject.startswith(w)), None)
+    unit = unit_hint(norm)
+    if unit is None and intent != "text":
+        unit = _unit_of_subject(subject)
+    return Query(
+        text=norm,
+        district=districts[0] if len(districts) == 1 else None,
+        year=years[0] if len(years) == 1 else None,
+        qualifier=qualifier,
+        unit=unit,
+        subject=subject,
+        districts=tuple(districts) if several_places else (),
+        intent=intent,
+        period=period,
+        years=tuple(years) if len(years) >= 2 else (),
+    )
+
+
+def subject_is_known(text: str, vocabulary: Sequence[str] = ()) -> bool:
+    """True when the question names a lexicon or vocabulary term (not just leftover words)."""
+    norm = normalise_question(text or "")
+    _, d_spans = _find_districts(norm)
+    _, _, y_spans = _find_years(norm, None)
+    return _subject(norm, d_spans + y_spans, tuple(vocabulary))[1]

@@ -1,0 +1,179 @@
+"""Numerals, quantities, years and formatting: tables of cases and round-trip properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.numbers import (
+    cn_to_number,
+    find_quantities,
+    find_years,
+    format_quantity,
+    number_to_cn,
+    parse_number,
+    parse_period,
+    parse_quantity,
+    parse_year,
+)
+
+
+@pytest.mark.parametrize(
+    "text, value, unit, approx",
+    [
+        ("91.65万人次", 916500, "人次", None),
+        ("5.37亿元", 537000000, "元", None),
+        ("6679.01万元", 66790100, "元", None),
+        ("50%", 0.5, "%", None),
+        ("79.17%", 0.7917, "%", None),
+        ("1万名", 10000, "名", None),
+        ("200张", 200, "张", None),
+        ("两镇", 2, "镇", None),
+        ("三支", 3, "支", None),
+        ("四类", 4, "类", None),
+        ("五周年", 5, "周年", None),
+        ("第十批次", 10, "批次", None),
+        ("十余个", 10, "个", "余"),
+        ("200余家", 200, "家", "余"),
+        ("1000余名", 1000, "名", "余"),
+        ("6.6万余户", 66000, "户", "余"),
+        ("460余万元", 4600000, "元", "余"),
+        ("约91.65万人次", 916500, "人次", "约"),
+        ("逾300万元", 3000000, "元", "逾"),
+        ("近500人次", 500, "人次", "近"),
+        ("45.6周岁", 45.6, "周岁", None),
+        ("61平方米", 61, "平方米", None),
+        ("890万", 8900000, "", None),
+        ("232课时", 232, "课时", None),
+        ("24小时", 24, "小时", None),
+        ("二十三个", 23, "个", None),
+        ("200", 200, "", None),
+    ],
+)
+def test_parse_quantity(text, value, unit, approx):
+    q = parse_quantity(text)
+    assert q is not None
+    assert (q.value, q.unit, q.approx) == (value, unit, approx)
+
+
+@pytest.mark.parametrize("text", ["", "张", "养老床位", "十四五", "二十大", "一是", "万名"])
+def test_parse_quantity_rejects_non_figures(text):
+    assert parse_quantity(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("两", 2), ("十", 10), ("十一", 11), ("一百二十", 120), ("两千", 2000), ("二〇二四", 2024),
+     ("二零二四", 2024), ("零点五", 0.5), ("十四五", None), ("千", None), ("abc", None), ("", None)],
+)
+def test_cn_to_number(text, value):
+    assert cn_to_number(text) == value
+
+
+@pytest.mark.parametrize("text, value", [("6.6万", 66000), ("两千", 2000), ("二十", 20), ("1.5亿", 1.5e8),
+                                         ("12", 12), ("养老", None)])
+def test_parse_number(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, year",
+    [("2024", 2024), ("2024年", 2024), ("24年", 2024), ("二〇二四年", 2024), ("二零二四年", 2024),
+     ("普陀2024年新增多少养老床位？", 2024), ("那宝山22年呢", 2022), ("普陀新增多少床位", None),
+     ("新增200张", None)],
+)
+def test_parse_year(text, year):
+    assert parse_year(text) == year
+
+
+@pytest.mark.parametrize(
+    "text, period",
+    [("十四五", (2021, 2025)), ("“十三五”末期", (2016, 2020)), ("十五五规划", (2026, 2030)),
+     ("十一五", (2006, 2010)), ("2024年", None)],
+)
+def test_parse_period(text, period):
+    assert parse_period(text) == period
+
+
+def test_find_years_in_document_text():
+    text = "截至2023年6月，2021年以来，到二〇三五年，“十四五”上半期，2022年2月21日，长民〔2022〕2号，200张"
+    years = find_years(text, bare=False)
+    assert [y.year for y in years] == [2023, 2021, 2035, None, 2022]
+    assert years[3].period == (2021, 2025)
+    assert all(text[y.start:y.end].endswith(("年", "五")) for y in years)
+
+
+@pytest.mark.parametrize(
+    "value, unit, written",
+    [(200, "张", "200张"), (537000000, "元", "5.37亿元"), (916500, "人次", "91.65万人次"), (0.6, "%", "60%"),
+     (0.7917, "%", "79.17%"), (10000, "名", "1万名"), (66790100, "元", "6679.01万元"),
+     (67361, "人次", "67361人次"), (1250000, "元", "125万元"), (8900000, "", "890万"),
+     (45.6, "周岁", "45.6周岁"),
+     (0, "对", "0对"), (300, "元", "300元")],
+)
+def test_format_quantity(value, unit, written):
+    assert format_quantity(value, unit) == written
+
+
+@pytest.mark.parametrize("value, unit, approx, written",
+                         [(200, "家", "余", "200余家"), (916500, "人次", "约", "约91.65万人次"),
+                          (66000, "户", "余", "6.6万余户")])
+def test_format_quantity_approx(value, unit, approx, written):
+    assert format_quantity(value, unit, approx) == written
+
+
+def test_find_quantities_spans_and_filters():
+    text = ("计划新增200张养老床位、2家智慧养老院，护理型床位不低于养老总床位的60%；"
+            "长征、桃浦两镇；“十四五”上半期"
+            "约91.65万人次，抓好12345热线，2022年2月21日，长民〔2022〕2号，社区云2.0版本，第十批次，3794户5158人")
+    found = find_quantities(text)
+    assert [q.text for q in found] == ["200张", "2家", "60%", "两镇", "91.65万人次", "十批次", "3794户",
+                                       "5158人"]
+    assert all(text[q.start:q.end] == q.text for q in found)
+    assert found[4].approx == "约"
+
+
+UNITS = st.sampled_from(["张", "家", "个", "户", "名", "人次", "元", "平方米", "周岁", "类", "对", ""])
+
+
+@given(st.integers(min_value=0, max_value=10**8 - 1))
+def test_chinese_numeral_round_trip(n):
+    assert cn_to_number(number_to_cn(n)) == n
+
+
+@given(st.integers(min_value=1, max_value=10**9).map(lambda k: k / 100), UNITS)
+def test_format_then_parse_round_trip(value, unit):
+    q = parse_quantity(format_quantity(value, unit))
+    assert q is not None
+    assert (q.value, q.unit) == (value, unit)
+
+
+@given(st.integers(min_value=0, max_value=100000).map(lambda k: k / 10000))
+def test_percent_round_trip(value):
+    q = parse_quantity(format_quantity(value, "%"))
+    assert q is not None and (q.value, q.unit) == (value, "%")
+
+
+FIGURES = st.tuples(st.integers(min_value=1, max_value=10**7), UNITS.filter(bool))
+
+
+@given(st.lists(FIGURES, min_size=1, max_size=6))
+def test_find_quantities_recovers_formatted_figures(items):
+    parts, expected = [], []
+    for i, (value, unit) in enumerate(items):
+        parts.append(("新增" if i % 2 else "完成") + format_quantity(value, unit) + "服务，")
+        expected.append((float(value), unit))
+    text = "".join(parts)
+    found = find_quantities(text)
+    assert [(q.value, q.unit) for q in found] == expected
+    assert all(text[q.start:q.end] == q.text for q in found)
+
+
+@given(st.integers(min_value=1950, max_value=2099))
+def test_year_forms_round_trip(year):
+    digits = "〇一二三四五六七八九"
+    assert parse_year(f"{year}年") == year
+    assert parse_year("".join(digits[int(c)] for c in str(year)) + "年") == year
+    if year >= 2000:
+        assert parse_year(f"{year % 100:02d}年") == year
