@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no phoning home
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("httpx", "urllib3", "jieba", "sentence_transformers", "transformers", "faiss", "llama_index"):
+    noisy_loggers = ("httpx", "urllib3", "jieba", "sentence_transformers", "transformers", "faiss", "llama_index")
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from assistant.engine import build_engine
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = get_settings(**overrides)
-    print(f"正在加载模型和索引（{settings.index_dir}）；没有索引时会先建立索引，首次约需一两分钟……", flush=True)
+    print(f"正在加载模型和索引（{settings.index_dir}）；没有索引时会先建立索引，"
+          "首次约需一两分钟……", flush=True)
     try:
         engine = build_engine(settings)
         app = build_app(settings, engine)

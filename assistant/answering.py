@@ -13,18 +13,26 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .keywords import expand_query, tokenize
-from .lexicon import CITY, DISTRICTS, DOMAIN_TERMS, SYNONYMS
+from .lexicon import CITY, DOMAIN_TERMS, SYNONYMS
+from .matching import (
+    FactView,
+    asked_unit,
+    bigrams,
+    canonicalize,
+    coverage,
+    match_fact,
+    question_content,
+    view_fact,
+)
 from .types import Answer, Citation, Fact, Hit, Query, Turn
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
-MIN_RELEVANCE = 2.0  # below this no fact is taken as the answer
+MIN_SCORE = 2.0  # below this no fact is taken as the answer (see matching.match_fact)
+MIN_TEXT_COVERAGE = 0.4  # share of the question's content a sentence must hold to be quoted
 _CLAUSE_END = "，；。：！？"
 _SENT_END = "。！？；"
-_FLOWS = ("新增", "改建")
 _BOUNDS = ("不低于", "不超过", "达到")
 _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
-_STOCK_CUE = re.compile(r"(?<![新增加建])(有多少|有几|共有|现有|总数|总共有|一共有)")
 _NUMERIC_CUES = ("多少", "几", "比例", "占比", "百分之", "数量", "规模", "金额", "多大", "多高")
 
 
@@ -62,6 +70,10 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
     understood = query.describe()
 
     missing = _coverage_gap(index, query)
+    lead = ""
+    if missing and "year" in query.inherited and not _coverage_gap(index, replace(query, year=None)):
+        # "普陀2024年…" then "宝山呢？": the year came from the conversation; answer the years 宝山 has.
+        lead, query, missing = f"{missing}，以下为文件中{query.district or ''}的数字：", replace(query, year=None), None
     if missing:
         return replace(_refuse_with_nearby(index, question, query, missing), notes=notes)
 
@@ -73,6 +85,8 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
         answer = _answer_figure(index, embedder, question, query)
     if answer.understood_as is None and query.describe() != text:
         answer = replace(answer, understood_as=understood)
+    if lead and not answer.refused:
+        answer = replace(answer, text=lead + answer.text)
     return replace(answer, notes=answer.notes + notes)
 
 
@@ -120,100 +134,60 @@ def _holdings(index) -> str:
     return "、".join(parts)
 
 
-# ---------------------------------------------------------------- scoring facts
+# ---------------------------------------------------------------- choosing facts
 
 
-def _query_terms(query: Query) -> list[str]:
-    """Content words of the question: what is being counted, not where or when."""
-    skip = {query.district, *(query.districts or ()), *(a for d in _asked_districts(query) for a in DISTRICTS.get(d, ()))}
-    terms = [t for t in expand_query(tokenize(query.text)) if t not in skip and not re.fullmatch(r"[\d.]+.*", t)]
-    if query.subject:
-        terms += tokenize(query.subject) * 2
-        for canonical, variants in SYNONYMS.items():
-            if query.subject in variants:
-                terms += tokenize(canonical)
-    return [t for t in terms if len(t) >= 2 or t in {"床", "户"}]
+def _views(index) -> list[FactView]:
+    """Every fact with the texts around it, built once per loaded index."""
+    cached = getattr(index, "_fact_views", None)
+    if cached is None:
+        cached = [view_fact(f, index.documents[f.doc_id].text, index.documents[f.doc_id].meta.years)
+                  for f in index.facts]
+        index._fact_views = cached
+        index._units = {f.unit for f in index.facts if f.unit}
+    return cached
 
 
-def _clause(doc_text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause holding a span: from the previous clause mark to the next one."""
-    left = max(doc_text.rfind(ch, 0, start) for ch in _CLAUSE_END) + 1
-    rights = [i for i in (doc_text.find(ch, end) for ch in _CLAUSE_END) if i != -1]
-    return left, (min(rights) + 1 if rights else len(doc_text))
+def _subject_bigrams(index, query: Query) -> set[str] | None:
+    """The bigrams of the subject the question names, when the corpus knows that subject."""
+    if not query.subject:
+        return None
+    canon = canonicalize(query.subject)
+    known = set(vocabulary(index))
+    if canon in known or query.subject in known:
+        return bigrams(canon)
+    return None
 
 
-def _year_ok(index, fact: Fact, year: int | None) -> bool:
-    if year is None:
-        return True
-    if fact.year is not None:
-        return fact.year == year
-    doc = index.documents.get(fact.doc_id)
-    return bool(doc and year in doc.meta.years)
-
-
-def score_fact(index, fact: Fact, query: Query, terms: Sequence[str], hit_rank: dict[str, int]) -> float:
-    """How well a fact answers the question: words of its clause, subject, qualifier, unit, retrieval."""
-    text = index.documents[fact.doc_id].text
-    c0, c1 = _clause(text, fact.start, fact.end)
-    clause = text[c0:c1]
-    sentence = text[fact.sentence_start : fact.sentence_end]
-    after = text[fact.end : c1]
-    score = 0.0
-    for t in set(terms):
-        if t in after[: len(t) + 12]:
-            score += 2.0
-        elif t in clause:
-            score += 1.2
-        elif t in sentence:
-            score += 0.3
-    if query.subject and fact.subject:
-        if query.subject == fact.subject:
-            score += 3.0
-        elif query.subject in fact.subject or fact.subject in query.subject:
-            score += 1.5
-    if query.qualifier:
-        if fact.qualifier == query.qualifier:
-            score += 2.0
-        elif query.qualifier in clause[: max(0, fact.start - c0)]:
-            score += 1.0
-        elif fact.qualifier:
-            score -= 4.0
-    elif fact.qualifier in _FLOWS and _STOCK_CUE.search(query.text):
-        score -= 6.0  # "有多少养老院" asks for a total, not for how many are added this year
-    if query.unit:
-        score += 2.0 if _unit_matches(query.unit, fact.unit) else -5.0
-    rank = hit_rank.get(fact.chunk_id)
-    if rank is not None:
-        score += 1.0 / rank
-    return score
-
-
-def _unit_matches(asked: str, unit: str) -> bool:
-    base = {"万元": "元", "亿元": "元", "万人次": "人次", "床": "张", "周岁": "岁"}
-    asked, unit = base.get(asked, asked), base.get(unit, unit)
-    if asked == unit:
-        return True
-    return {asked, unit} <= {"人", "名"} or {asked, unit} <= {"个", "所", "处"}
+def _with_asked_unit(index, query: Query) -> Query:
+    if query.unit or query.intent == "text":
+        return query
+    _views(index)
+    unit = asked_unit(query.text, index._units)
+    return replace(query, unit=unit) if unit else query
 
 
 def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) -> list[Scored]:
-    """The facts of one district (and the question's year) that best answer the question."""
+    """The facts of one district (and the question's year) that best answer the question, best first."""
     from .retrieval import search
 
-    q = replace(query, district=district, districts=())
+    q = _with_asked_unit(index, replace(query, district=district, districts=()))
+    subject = _subject_bigrams(index, q)
+    content = bigrams(question_content(q)) | bigrams(canonicalize(q.subject or ""))
+    if not content:
+        return []
     hits = search(index, embedder, f"{query.text} {q.describe()}", k=8, query=q)
     hit_rank = {h.chunk.chunk_id: h.rank for h in hits}
-    terms = _query_terms(q)
     scored = []
-    for fact in index.facts:
-        if district and fact.district != district:
+    for view in _views(index):
+        if district and view.fact.district != district:
             continue
-        if not _year_ok(index, fact, q.year):
+        s = match_fact(view, q, content, subject)
+        if s is None or s < MIN_SCORE:
             continue
-        s = score_fact(index, fact, q, terms, hit_rank)
-        if s >= MIN_RELEVANCE:
-            scored.append(Scored(fact, s))
-    scored.sort(key=lambda s: -s.score)
+        rank = hit_rank.get(view.fact.chunk_id)
+        scored.append(Scored(view.fact, s + (0.5 / rank if rank else 0.0)))
+    scored.sort(key=lambda x: -x.score)
     return scored[:k]
 
 
@@ -323,17 +297,16 @@ def _answer_text(index, embedder, question: str, query: Query) -> Answer:
     from .retrieval import search
 
     hits: list[Hit] = search(index, embedder, f"{query.text} {query.describe()}", k=5, query=query)
-    terms = set(_query_terms(query))
+    content = bigrams(question_content(query)) | bigrams(canonicalize(query.subject or ""))
     best: list[tuple[float, Hit, int, int]] = []
     for hit in hits:
         doc = index.documents[hit.chunk.doc_id]
         for a, b in _sentences(doc.text, hit.chunk.start, hit.chunk.end):
-            sent = doc.text[a:b]
-            overlap = sum(len(t) for t in terms if t in sent)
-            if overlap:
-                best.append((overlap + 2.0 / hit.rank, hit, a, b))
+            cov = coverage(content, bigrams(canonicalize(doc.text[a:b])))
+            if cov >= MIN_TEXT_COVERAGE:
+                best.append((cov + 0.3 / hit.rank, hit, a, b))
     best.sort(key=lambda x: -x[0])
-    if not best or best[0][0] < MIN_RELEVANCE:
+    if not best:
         return _refuse_with_nearby(index, question, query, f"文件中没有找到“{query.describe()}”的相关内容")
     chosen = best[:2] if len(best) > 1 and best[1][0] >= 0.7 * best[0][0] else best[:1]
     cits = []
@@ -355,13 +328,15 @@ def _refuse_with_nearby(index, question: str, query: Query, why: str) -> Answer:
     """Say the documents do not hold it, and what they hold nearby (cited), never a guess."""
     nearby: list[Citation] = []
     lines = []
-    if query.subject or _query_terms(query):
-        terms = _query_terms(query)
-        loose = replace(query, district=None, districts=(), year=None)
-        scored = sorted(((score_fact(index, f, loose, terms, {}), f) for f in index.facts), key=lambda p: -p[0])
+    content = bigrams(question_content(query)) | bigrams(canonicalize(query.subject or ""))
+    if content:
+        loose = replace(query, district=None, districts=(), year=None, years=())
+        subject = _subject_bigrams(index, loose)
+        scored = [(match_fact(v, loose, content, subject), v.fact) for v in _views(index)]
+        scored = sorted(((s, f) for s, f in scored if s is not None), key=lambda p: -p[0])
         seen = set()
         for s, f in scored:
-            if s < MIN_RELEVANCE + 1.5 or len(lines) >= 2:
+            if s < MIN_SCORE + 1.0 or len(lines) >= 2:
                 break
             key = (f.district, f.year, f.doc_id)
             if key in seen:

@@ -19,7 +19,8 @@ def safe_name(filename: str) -> str:
     name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").split("/")[-1]
     name = _UNSAFE.sub("", name).strip().strip(".").strip()
     if not name or name.startswith("."):
-        raise CorpusError(f"文件名“{filename}”不能使用：请改成普通的文件名（例如“2024年工作要点.docx”）后再上传。")
+        raise CorpusError(f"文件名“{filename}”不能使用："
+                          "请改成普通的文件名（例如“2024年工作要点.docx”）后再上传。")
     if len(name.encode("utf-8")) > 200:
         raise CorpusError("文件名太长：请把文件名改短（不超过60个汉字）后再上传。")
     return name
@@ -27,7 +28,8 @@ def safe_name(filename: str) -> str:
 
 def _check_extension(name: str) -> None:
     if Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
-        raise CorpusError(f"不支持“{Path(name).suffix or '无扩展名'}”格式的文件“{name}”：请上传 {_EXT_LIST} 文件。")
+        ext = Path(name).suffix or "无扩展名"
+        raise CorpusError(f"不支持“{ext}”格式的文件“{name}”：请上传 {_EXT_LIST} 文件。")
 
 
 def list_files(settings: Settings) -> list[Path]:

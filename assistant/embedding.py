@@ -59,9 +59,11 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
 class SentenceTransformerEmbedder(Embedder):
     """A local sentence-transformers folder on CPU; prompts only where the folder configures them."""
 
-    def __init__(self, folder: Path, batch_size: int = 32, name: str | None = None):
+    def __init__(self, folder: Path, batch_size: int = 32, name: str | None = None,
+                 threads: int | None = None):
         self.folder = Path(folder).expanduser()
         self.batch_size = batch_size
+        self.threads = threads  # torch intra-op threads, set when the model loads; None: torch's default
         self.name = name or f"st:{self.folder.name}:{_folder_fingerprint(self.folder)}"
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
@@ -75,15 +77,20 @@ class SentenceTransformerEmbedder(Embedder):
         """Load the model once (thread-safe); later calls return the loaded one."""
         with self._lock:
             if self._model is None:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in the CLI and the app
                 self._model = self._load()
             return self._model
 
     def _load(self) -> SentenceTransformer:
         try:
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in the CLI and the app
+            if self.threads:
+                import torch
+
+                torch.set_num_threads(self.threads)
             return SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)
         except Exception as exc:  # any failure to read the folder means the same thing to the user
             raise BackendUnavailable(
@@ -125,10 +132,11 @@ class E5SmallEmbedder(SentenceTransformerEmbedder):
 
     dim = 384  # type: ignore[assignment]
 
-    def __init__(self, cache_dir: Path, batch_size: int = 32):
+    def __init__(self, cache_dir: Path, batch_size: int = 32, threads: int | None = None):
         from . import e5_convert
 
-        super().__init__(Path(cache_dir) / E5_FOLDER, batch_size, name=f"e5-small:{e5_convert.source_id()}")
+        super().__init__(Path(cache_dir) / E5_FOLDER, batch_size, name=f"e5-small:{e5_convert.source_id()}",
+                         threads=threads)
 
     def _load(self) -> SentenceTransformer:
         from . import e5_convert

@@ -119,7 +119,7 @@ def load_gold(path: Path | str, documents: Sequence[Document] | None = None) -> 
         except (ValueError, KeyError, TypeError) as e:
             raise BadInputFile(f"{path} 第{no}行格式不对（{e}）：每行应是一个 JSON 对象，"
                                "至少有 id、question、type 字段。") from e
-        _check_gold(q, seen)
+        _check_gold(q, seen, f"{path.name} 第{no}行")
         seen.add(q.id)
         out.append(q)
     if documents is not None:
@@ -129,10 +129,12 @@ def load_gold(path: Path | str, documents: Sequence[Document] | None = None) -> 
 
 def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:
     quote, doc = row.get("quote"), row.get("doc")
-    value = row.get("value")
+    value, history = row.get("value"), row.get("history") or []
+    if not isinstance(history, list):
+        raise TypeError("history 应是之前问题的列表")
     return GoldQuestion(
         id=str(row["id"]), question=str(row["question"]), type=str(row["type"]),
-        history=tuple(str(h) for h in row.get("history") or ()),
+        history=tuple(str(h) for h in history),
         answer=row.get("answer"), value=None if value is None else float(value), unit=row.get("unit"),
         quotes=tuple(quote) if isinstance(quote, list) else ((quote,) if quote else ()),
         docs=tuple(doc) if isinstance(doc, list) else ((doc,) if doc else ()),
@@ -140,20 +142,21 @@ def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:
     )
 
 
-def _check_gold(q: GoldQuestion, seen: set[str]) -> None:
+def _check_gold(q: GoldQuestion, seen: set[str], where: str) -> None:
+    name = f"评测题 {q.id}（{where}）"
     if q.id in seen:
-        raise BadInputFile(f"评测题 {q.id} 的 id 重复：每道题的 id 必须唯一。")
+        raise BadInputFile(f"{name} 的 id 重复：每道题的 id 必须唯一。")
     if q.type not in TYPES:
-        raise BadInputFile(f"评测题 {q.id} 的类型 {q.type!r} 未知：应为 {'、'.join(TYPES)} 之一。")
+        raise BadInputFile(f"{name} 的类型 {q.type!r} 未知：应为 {'、'.join(TYPES)} 之一。")
     if q.type == "unanswerable" and (q.answer is not None or q.quotes):
-        raise BadInputFile(f"评测题 {q.id} 标为无答案，却给了答案或引文：请把 answer 和 quote 设为 null。")
+        raise BadInputFile(f"{name} 标为无答案，却给了答案或引文：请把 answer 和 quote 设为 null。")
     if q.type != "unanswerable" and q.answerable:
         if not q.quotes:
-            raise BadInputFile(f"评测题 {q.id} 有答案但没有 quote：请填入文件中含答案的原文。")
+            raise BadInputFile(f"{name} 有答案但没有 quote：请填入文件中含答案的原文。")
         if q.type in NUMERIC_TYPES and (q.value is None or not q.unit):
-            raise BadInputFile(f"评测题 {q.id} 是数值题，但缺 value 或 unit：请补上规范化的数值和单位。")
+            raise BadInputFile(f"{name} 是数值题，但缺 value 或 unit：请补上规范化的数值和单位。")
         if q.value is None and not q.keywords:
-            raise BadInputFile(f"评测题 {q.id} 是文字题，但没有 keywords：请列出答案里必须出现的关键词。")
+            raise BadInputFile(f"{name} 是文字题，但没有 keywords：请列出答案里必须出现的关键词。")
 
 
 def check_quotes(questions: Iterable[GoldQuestion], documents: Sequence[Document]) -> None:
@@ -162,7 +165,9 @@ def check_quotes(questions: Iterable[GoldQuestion], documents: Sequence[Document
     for q in questions:
         for i, quote in enumerate(q.quotes):
             doc = q.docs[i] if i < len(q.docs) else None
-            where = [texts[doc]] if doc in texts else list(texts.values())
+            if doc is not None and doc not in texts:
+                raise BadInputFile(f"评测题 {q.id} 的 doc《{doc}》不在语料中：请写语料目录里的文件名。")
+            where = [texts[doc]] if doc else list(texts.values())
             if not any(quote in t for t in where):
                 raise BadInputFile(f"评测题 {q.id} 的引文在{('《' + doc + '》') if doc else '语料'}中找不到："
                                    f"“{quote}”。请按清洗后的文本逐字复制。")
@@ -358,7 +363,7 @@ def run_baseline(settings: Settings, embedder, questions: Sequence[GoldQuestion]
 
 METRIC_ROWS = [
     ("accuracy", "overall accuracy"),
-    ("numeric_exact_match", "numeric exact match (numeric, trap, 中文数字)"),
+    ("numeric_exact_match", "numeric exact match (numeric+trap+cn)"),
     ("text_match", "text-answer match"),
     ("refusal_accuracy", "refusal accuracy (unanswerable)"),
     ("false_refusal_rate", "false-refusal rate (answerable)"),
@@ -403,7 +408,7 @@ def render_markdown(report: EvalReport, chart: str) -> str:
     """The human-readable report: metrics beside the baseline, accuracy per type, every failure."""
     n = sum(report.counts.values())
     lines = [f"# Evaluation report\n\n{n} gold questions, {report.seconds:.1f} s. "
-             "Retrieval metrics cover the answerable single-passage questions "
+             f"Retrieval metrics cover the {report.metrics.get('n', 0)} answerable single-passage questions "
              f"({', '.join(RETRIEVAL_TYPES)}); the baseline is the textbook llama-index pipeline "
              "(SimpleDirectoryReader, default SentenceSplitter, same embedder, vector top-5).\n",
              f"![accuracy per question type]({chart})\n", "| metric | system | baseline |", "|---|---|---|"]
@@ -461,7 +466,7 @@ def write_chart(report: EvalReport, path: Path) -> None:
     ax2.set_xticks(list(xs), keys)
     ax2.set_ylim(0, 1)
     ax2.set_title("检索" if font else "retrieval")
-    ax2.legend(fontsize=8)
+    ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .settings import Settings
@@ -69,7 +69,7 @@ def record_feedback(
     if rating not in (1, -1):
         raise ValueError(f"rating must be +1 or -1, got {rating!r}")
     cits = json.dumps([asdict(c) for c in citations], ensure_ascii=False)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     with _connect(settings) as con:
         cur = con.execute(
             "INSERT INTO feedback (created_at, question, answer_text, rating, comment, citations)"
@@ -82,7 +82,8 @@ def record_feedback(
 def add_comment(settings: Settings, feedback_id: int, comment: str) -> None:
     """Attach (or replace) the comment of a stored rating, for a comment typed after the click."""
     with _connect(settings) as con:
-        cur = con.execute("UPDATE feedback SET comment = ? WHERE id = ?", ((comment or "").strip(), feedback_id))
+        cur = con.execute("UPDATE feedback SET comment = ? WHERE id = ?",
+                          ((comment or "").strip(), feedback_id))
         if cur.rowcount == 0:
             raise KeyError(f"no feedback with id {feedback_id}")
 

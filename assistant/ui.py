@@ -109,7 +109,7 @@ def answer_html(answer: Answer, followup: bool) -> str:
     if figure and not answer.refused and figure in body:  # the figure the answer stands on, in bold
         body = body.replace(figure, f"<strong>{figure}</strong>", 1)
     body = body.replace("\n", "<br>")
-    parts = [f'<div class="mz-refused">{body}</div>' if answer.refused else f'<div class="mz-answer">{body}</div>']
+    parts = [f'<div class="{"mz-refused" if answer.refused else "mz-answer"}">{body}</div>']
     if followup and answer.understood_as:
         parts.append(f'<div class="mz-understood">理解为：{_esc(answer.understood_as)}</div>')
     parts += [f'<div class="mz-note">{_esc(note)}</div>' for note in answer.notes]
@@ -156,7 +156,9 @@ def documents_table(engine) -> list[list[Any]]:
     rows = []
     for d in engine.documents():
         m = d.meta
-        years = "、".join(str(y) for y in m.years)
+        ys = sorted(m.years)
+        consecutive = len(ys) > 2 and ys == list(range(ys[0], ys[-1] + 1))
+        years = f"{ys[0]}–{ys[-1]}" if consecutive else "、".join(str(y) for y in ys)
         rows.append([m.title, d.source, m.issuer or "", m.doc_number or "", m.district or "", years,
                      m.doc_type or "", m.date or "", d.chunks, d.facts])
     return rows
@@ -228,7 +230,8 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
                     final = item
                 else:
                     partial += item
-                    yield chat_messages(exchanges, pending=question, partial=partial), exchanges, "", gr.update()
+                    shown = chat_messages(exchanges, pending=question, partial=partial)
+                    yield shown, exchanges, "", gr.update()
         except AssistantError as e:
             gr.Warning(str(e))
             final = Answer(question=question, text=str(e), refused=True, reason="error")
@@ -257,16 +260,18 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
         gr.Info("说明已保存，谢谢！")
         return gr.update(visible=False), ""
 
-    def run_batch_file(file, progress=gr.Progress()):
+    def run_batch_file(file, progress=gr.Progress()):  # noqa: B008 (Gradio idiom)
         from .batch import read_questions, run_batch
 
         if file is None:
             return _warn("请先上传问题文件（.xlsx / .csv / .jsonl）。"), None, gr.update(visible=False)
         path = _file_path(file)
         if path.suffix.lower() not in BATCH_TYPES:
-            return _warn(f"不支持“{path.suffix or '无扩展名'}”格式：请上传 .xlsx、.csv 或 .jsonl 文件。"), None, gr.update(visible=False)
+            msg = f"不支持“{path.suffix or '无扩展名'}”格式：请上传 .xlsx、.csv 或 .jsonl 文件。"
+            return _warn(msg), None, gr.update(visible=False)
         try:
-            rows = read_questions(path, max_rows=settings.max_batch_rows, max_chars=settings.max_question_chars)
+            rows = read_questions(path, max_rows=settings.max_batch_rows,
+                                  max_chars=settings.max_question_chars)
             out_dir = Path(settings.data_dir) / "batch"
             out_dir.mkdir(parents=True, exist_ok=True)
             out = out_dir / f"{path.stem}-结果-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
@@ -287,14 +292,14 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
         files = [p.name for p in list_files(settings)]  # what is on disk, indexed or not
         return documents_table(engine), gr.update(choices=files, value=None)
 
-    def rebuild(progress=gr.Progress()):
+    def rebuild(progress=gr.Progress()):  # noqa: B008
         try:
             report = engine.rebuild(_progress_fn(progress))
         except AssistantError as e:
             return (_warn(str(e)), *refresh_documents())
         return (_ok(build_summary(report)), *refresh_documents())
 
-    def upload_documents(files, progress=gr.Progress()):
+    def upload_documents(files, progress=gr.Progress()):  # noqa: B008
         if not files:
             return (_warn("请先选择要上传的文件。"), *refresh_documents(), None)
         saved, errors = [], []
@@ -316,7 +321,7 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
         status = "\n\n".join([_ok(x) for x in lines] + [f"⚠ {e}" for e in errors])
         return (status, *refresh_documents(), None)
 
-    def remove_document(source: str | None, progress=gr.Progress()):
+    def remove_document(source: str | None, progress=gr.Progress()):  # noqa: B008
         if not source:
             return (_warn("请先在下拉框中选择要删除的文档。"), *refresh_documents())
         try:
@@ -373,32 +378,37 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
                     comment_btn = gr.Button("提交说明", scale=1, min_width=110)
                 examples = gr.Examples(EXAMPLES, inputs=msg, label="示例问题（点击即问）")
 
-                chat_io = dict(fn=respond, inputs=[msg, exchanges], outputs=[chatbot, exchanges, msg, comment_row])
+                chat_io = dict(fn=respond, inputs=[msg, exchanges],
+                               outputs=[chatbot, exchanges, msg, comment_row])
                 msg.submit(**chat_io, api_name="chat")
                 examples.load_input_event.then(**chat_io, api_visibility="private")
                 new_btn.click(new_chat, None, [chatbot, exchanges, msg, feedback_id, comment_row, comment],
                               api_visibility="private")
                 chatbot.clear(new_chat, None, [chatbot, exchanges, msg, feedback_id, comment_row, comment],
                               api_visibility="private")
-                chatbot.like(on_like, [exchanges], [feedback_id, comment_row, comment], api_visibility="private")
+                chatbot.like(on_like, [exchanges], [feedback_id, comment_row, comment],
+                             api_visibility="private")
                 comment_btn.click(on_comment, [feedback_id, comment], [comment_row, comment],
                                   api_visibility="private")
 
             with gr.Tab("批量问答", id="batch"):
                 gr.Markdown(
                     "上传一个问题文件，逐条作答后生成 **Excel** 和 **JSONL** 结果文件。\n\n"
-                    "- 支持 `.xlsx`、`.csv`、`.jsonl`；问题放在名为“问题”（或 `question`）的列，没有该列时取第一列。\n"
+                    "- 支持 `.xlsx`、`.csv`、`.jsonl`；"
+                    "问题放在名为“问题”（或 `question`）的列，没有该列时取第一列。\n"
                     f"- 每个文件最多 {settings.max_batch_rows} 条问题。"
                 )
                 with gr.Row():
                     with gr.Column(scale=1):
-                        batch_in = gr.File(label="问题文件（.xlsx / .csv / .jsonl）", file_count="single", height=180)
+                        batch_in = gr.File(label="问题文件（.xlsx / .csv / .jsonl）", file_count="single",
+                                           height=180)
                         batch_btn = gr.Button("开始批量问答", variant="primary")
                     with gr.Column(scale=1):
                         batch_status = gr.Markdown(elem_classes="mz-status")
-                        batch_out = gr.File(label="下载结果", file_count="multiple", interactive=False, height=170)
-                batch_preview = gr.Dataframe(label="结果预览（前20条）", interactive=False, wrap=True, visible=False,
-                                             elem_classes="mz-table")
+                        batch_out = gr.File(label="下载结果", file_count="multiple", interactive=False,
+                                            height=170)
+                batch_preview = gr.Dataframe(label="结果预览（前20条）", interactive=False, wrap=True,
+                                             visible=False, elem_classes="mz-table")
                 batch_btn.click(run_batch_file, [batch_in], [batch_status, batch_out, batch_preview],
                                 api_name="batch")
 
@@ -407,7 +417,8 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
                 docs = gr.Dataframe(headers=DOC_HEADERS, label="知识库文档", interactive=False, wrap=True,
                                     elem_classes="mz-table",
                                     value=lambda: documents_table(engine),
-                                    column_widths=["20%", "17%", "12%", "11%", "7%", "9%", "7%", "7%", "5%", "5%"])
+                                    column_widths=["20%", "17%", "12%", "11%", "7%", "9%", "7%", "7%", "5%",
+                                                   "5%"])
                 with gr.Row():
                     with gr.Column(scale=3):
                         uploads = gr.File(label=f"上传新文档（{' '.join(SUPPORTED_EXTENSIONS)}）",
@@ -464,10 +475,11 @@ class _AnswerOnce:
 
 def batch_summary(summary) -> str:
     """One Chinese line about a finished batch (a `BatchSummary`), without server paths."""
-    line = (f"共 {summary.total} 条问题：找到答案 {summary.answered} 条，文件中未找到 {summary.not_found} 条，"
-            f"出错 {summary.errors} 条；用时 {summary.seconds:.1f} 秒。")
+    line = (f"共 {summary.total} 条问题：找到答案 {summary.answered} 条，"
+            f"文件中未找到 {summary.not_found} 条，出错 {summary.errors} 条；用时 {summary.seconds:.1f} 秒。")
     if summary.error_ids:
-        line += f"出错的序号：{'、'.join(summary.error_ids[:20])}" + ("等" if len(summary.error_ids) > 20 else "") + "。"
+        more = "等" if len(summary.error_ids) > 20 else ""
+        line += f"出错的序号：{'、'.join(summary.error_ids[:20])}{more}。"
     return line
 
 

@@ -47,7 +47,8 @@ def test_load_gold_reads_rows_into_gold_questions(tmp_path):
     assert not qs[2].answerable and qs[2].quotes == ()
 
 
-@pytest.mark.parametrize("bad_line", ["{not json", "[1, 2]", json.dumps({"id": "x", "type": "numeric"})])
+@pytest.mark.parametrize("bad_line", ["{not json", "[1, 2]", json.dumps({"id": "x", "type": "numeric"}),
+                                      json.dumps(_row(history="普陀呢"), ensure_ascii=False)])
 def test_malformed_line_names_file_and_line(tmp_path, bad_line):
     path = _write(tmp_path, [_row(), bad_line], name="my-gold.jsonl")
     with pytest.raises(BadInputFile, match=r"my-gold\.jsonl 第2行"):
@@ -55,12 +56,13 @@ def test_malformed_line_names_file_and_line(tmp_path, bad_line):
 
 
 @pytest.mark.parametrize(("row", "match"), [
-    (_row(id="q9", type="numberish"), "q9 的类型"),
+    (_row(id="q9", type="numberish"), "q9（gold.jsonl 第1行） 的类型"),
     (_row(id="q9", quote="计划新增300张养老床位"), "q9 的引文"),
-    (_row(id="q9", value=None), "q9 是数值题"),
-    (_row(id="q9", type="text", value=None, unit=None), "q9 是文字题"),
-    (_row(id="q9", type="unanswerable"), "q9 标为无答案"),
-    (_row(id="q9", quote=None), "q9 有答案但没有 quote"),
+    (_row(id="q9", value=None), "q9（gold.jsonl 第1行） 是数值题"),
+    (_row(id="q9", type="text", value=None, unit=None), "q9（gold.jsonl 第1行） 是文字题"),
+    (_row(id="q9", type="unanswerable"), "q9（gold.jsonl 第1行） 标为无答案"),
+    (_row(id="q9", quote=None), "q9（gold.jsonl 第1行） 有答案但没有 quote"),
+    (_row(id="q9", doc="xuhui.txt"), "q9 的 doc《xuhui.txt》不在语料中"),
 ])
 def test_bad_question_is_named_by_id(tmp_path, row, match):
     with pytest.raises(BadInputFile, match=match):
@@ -68,7 +70,7 @@ def test_bad_question_is_named_by_id(tmp_path, row, match):
 
 
 def test_duplicate_id_and_missing_file(tmp_path):
-    with pytest.raises(BadInputFile, match="q1 的 id 重复"):
+    with pytest.raises(BadInputFile, match="q1（gold.jsonl 第2行） 的 id 重复"):
         ev.load_gold(_write(tmp_path, [_row(), _row()]))
     with pytest.raises(BadInputFile, match="不存在"):
         ev.load_gold(tmp_path / "nope.jsonl")
@@ -249,6 +251,7 @@ def test_run_eval_scores_and_writes_the_report(tmp_path):
 
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "![accuracy per question type](report.png)" in md
+    assert "cover the 3 answerable single-passage questions" in md
     assert "| n2 | numeric_trap | 宝山22年改建多少认知症床位？ | 180张 | 760 张" in md
     assert "| t1 | text | 普陀哪两个镇？ | 长征、桃浦 | （拒答） |" in md
     assert "| retrieval hit@5 | 66.7% | 70.0% |" in md

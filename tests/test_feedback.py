@@ -27,7 +27,8 @@ def test_round_trip_keeps_every_field(settings):
     fid = record_feedback(settings, "普陀2024年新增多少养老床位？", "200张", 1, " 准确 ", [CIT])
     [fb] = recent_feedback(settings, 5)
     assert fb.id == fid
-    assert (fb.question, fb.answer_text, fb.rating, fb.comment) == ("普陀2024年新增多少养老床位？", "200张", 1, "准确")
+    assert (fb.question, fb.answer_text) == ("普陀2024年新增多少养老床位？", "200张")
+    assert (fb.rating, fb.comment) == (1, "准确")
     assert fb.citations == (CIT,)  # highlight comes back as a tuple, equal to the original
     assert fb.created_at.endswith("+00:00")
 

