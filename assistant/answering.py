@@ -20,6 +20,7 @@ from .matching import (
     bigrams,
     canonicalize,
     coverage,
+    idf_table,
     match_fact,
     question_content,
     view_fact,
@@ -27,7 +28,7 @@ from .matching import (
 from .types import Answer, Citation, Fact, Hit, Query, Turn
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
-MIN_SCORE = 2.0  # below this no fact is taken as the answer (see matching.match_fact)
+MIN_SCORE = 1.0  # below this no fact is taken as the answer (see matching.match_fact)
 MIN_TEXT_COVERAGE = 0.4  # share of the question's content a sentence must hold to be quoted
 _CLAUSE_END = "，；。：！？"
 _SENT_END = "。！？；"
@@ -145,6 +146,7 @@ def _views(index) -> list[FactView]:
                   for f in index.facts]
         index._fact_views = cached
         index._units = {f.unit for f in index.facts if f.unit}
+        index._idf = idf_table(v.item + v.clause for v in cached)
     return cached
 
 
@@ -159,19 +161,30 @@ def _subject_bigrams(index, query: Query) -> set[str] | None:
     return None
 
 
-def _with_asked_unit(index, query: Query) -> Query:
-    if query.unit or query.intent == "text":
-        return query
+_RATE = re.compile(r"率|比例|占比|比重|百分之|百分比")
+_MONEY = re.compile(r"资金|经费|金额|多少钱|万元|亿元|补贴标准")
+
+
+def _asked_unit(index, query: Query) -> tuple[Query, bool]:
+    """The unit the question asks in, and whether its wording says so (else it was inferred)."""
+    from .understanding import unit_hint
+
     _views(index)
-    unit = asked_unit(query.text, index._units)
-    return replace(query, unit=unit) if unit else query
+    if _RATE.search(query.text) and not unit_hint(query.text):
+        return replace(query, unit="%"), True
+    if _MONEY.search(query.text):
+        return replace(query, unit="元"), True
+    explicit = unit_hint(query.text) or asked_unit(query.text, index._units)
+    if explicit:
+        return replace(query, unit=explicit), True
+    return query, "unit" in query.inherited
 
 
 def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) -> list[Scored]:
     """The facts of one district (and the question's year) that best answer the question, best first."""
     from .retrieval import search
 
-    q = _with_asked_unit(index, replace(query, district=district, districts=()))
+    q, unit_explicit = _asked_unit(index, replace(query, district=district, districts=()))
     subject = _subject_bigrams(index, q)
     content = bigrams(question_content(q)) | bigrams(canonicalize(q.subject or ""))
     if not content:
@@ -182,7 +195,7 @@ def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) 
     for view in _views(index):
         if district and view.fact.district != district:
             continue
-        s = match_fact(view, q, content, subject)
+        s = match_fact(view, q, content, subject, index._idf, unit_explicit)
         if s is None or s < MIN_SCORE:
             continue
         rank = hit_rank.get(view.fact.chunk_id)
@@ -332,7 +345,7 @@ def _refuse_with_nearby(index, question: str, query: Query, why: str) -> Answer:
     if content:
         loose = replace(query, district=None, districts=(), year=None, years=())
         subject = _subject_bigrams(index, loose)
-        scored = [(match_fact(v, loose, content, subject), v.fact) for v in _views(index)]
+        scored = [(match_fact(v, loose, content, subject, index._idf, False), v.fact) for v in _views(index)]
         scored = sorted(((s, f) for s, f in scored if s is not None), key=lambda p: -p[0])
         seen = set()
         for s, f in scored:

@@ -95,17 +95,18 @@ def normalize_line(text: str) -> str:
     text = re.sub(rf"(?<=[{_CTX}])\s+|\s+(?=[{_CTX}])", "", text)
     text = re.sub(r"(?<=\d)\s+(?=[%‰℃])", "", text)
     text = re.sub(r"(?<=\d)\s*\.\s+(?=\d)|(?<=\d)\s+\.(?=\d)", ".", text)
-    # Half-width punctuation in CJK context.
+    # Brackets and quotes first, so that a comma after `)` or `"` sees the full-width mark.
+    text = re.sub(r"\(([^()\n]*)\)", lambda m: _paren(m, text), text)
+    text = re.sub(rf"\((?=[{_HAN}])", "（", text)
+    text = re.sub(rf"(?<=[{_HAN}])\)", "）", text)
+    text = re.sub(rf'"([^"\n]*[{_HAN}][^"\n]*)"', r"“\1”", text)
+    # Half-width punctuation next to CJK characters or full-width punctuation (never 2019,2020).
     text = re.sub(rf"(?<=[{_CTX}]),|,(?=[{_CTX}])", "，", text)
     text = re.sub(rf"(?<=[{_CTX}]);|;(?=[{_CTX}])|;$", "；", text)
     text = re.sub(rf"(?<=[{_CTX}])!|!(?=[{_CTX}])", "！", text)
     text = re.sub(rf"(?<=[{_CTX}])\?|\?(?=[{_CTX}])", "？", text)
     text = re.sub(rf"(?<=[{_CTX}]):|(?<!\d):(?=[{_CTX}])", "：", text)
     text = re.sub(rf"(?<=[{_HAN}])\.(?=$|[{_CTX}\s'\"])", "。", text)
-    text = re.sub(r"\(([^()\n]*)\)", lambda m: _paren(m, text), text)
-    text = re.sub(rf"\((?=[{_HAN}])", "（", text)
-    text = re.sub(rf"(?<=[{_HAN}])\)", "）", text)
-    text = re.sub(rf'"([^"\n]*[{_HAN}][^"\n]*)"', r"“\1”", text)
     return text.strip()
 
 

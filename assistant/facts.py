@@ -12,8 +12,8 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from .lexicon import QUALIFIERS
-from .numbers import Quantity, find_quantities, find_years
+from .lexicon import QUALIFIERS, SUBJECT_UNITS
+from .numbers import ORDINAL_UNITS, Quantity, find_quantities, find_years
 from .types import Chunk, Document, Fact
 
 SENTENCE_ENDS = "。！？；\n!?;"
@@ -29,16 +29,18 @@ ADJACENT = 2  # chars allowed between qualifiers of one run ("新增床位" is n
 
 # Chinese-numeral phrases that name things rather than count them.
 SET_PHRASES = ("八项规定", "两项补贴", "三项制度", "两个确立", "两个维护", "四个意识", "四个自信",
-               "五个中心", "两张网", "五个一律", "两个免于", "三个层级以上")
+               "五个中心", "两张网", "五个一律", "两个免于", "三个层级以上", "四面八方")
 ONE_UNITS = set("处名家所张座户")  # 一 counts only with these (一处养护机构), never 一批/一个时期
+AGE_UNITS = ("岁", "周岁")  # 80周岁以上: an age bound, not a count of people
+NOUN_UNITS = ("镇", "街镇")  # 两镇: the classifier is itself the thing counted
 
 LEAD_FILLERS = tuple((
     "及以上 以上 目前 其中 全区 我区 本区 全市 另有 年内 各类 已 共 有 在 "
-    "为 对 将 并 约 再 "
+    "为 对 将 并 约 再 从 登记 "
 ).split())
 TRAIL_FILLERS = tuple((
     "全市 全区 总数 总量 共计 总计 合计 达到 共 有 约 达 为 计 的 中 分别 "
-    "已 近 逾 超 "
+    "已 近 逾 超 数量 合力 力量 "
 ).split())
 VERBS = tuple((
     "提供 开展 实施 发放 惠及 支出 落实 建成 设置 设立 建立 摘除 规范 筹集 "
@@ -46,9 +48,18 @@ VERBS = tuple((
     "注销 劝散 安装 参加 参与 成立 推选 选取 对接 汇总 举办 增配 排查 开设 "
     "服务覆盖 免费 聚焦 出台 联合 推动 推进 形成 获评 荣获 获 毕业 实招 报名 "
     "招聘 明确 纳入 完成 达到 提高到 提升至 下降 提高 守护 扩大 帮助 带动 发展 "
+    "排摸出 购买 回归 凝聚 "
 ).split())
+# Verbs of change: "从19.7人提高到23人" — the second figure measures the same thing as the first.
+CHANGE_VERBS = ("提高到", "提升至", "下降", "提高", "增长", "降至", "增加到", "降低")
 AFTER_STOPS = VERBS + ("全覆盖", "和", "及", "与", "或", "并", "的", "等", "以上", "左右", "分别", "其中")
+CONJUNCTIONS = ("及", "和", "与", "或")
 MAX_SUBJECT = 16
+# Words that say a bare 万/亿 amount is money or a count of visits (890万资金, 总服务人次达3.64万).
+AMOUNT_UNITS = (("人次", "人次"), ("资金", "元"), ("经费", "元"), ("金额", "元"), ("数额", "元"),
+                ("捐款", "元"), ("公益金", "元"), ("补贴", "元"), ("销售", "元"))
+_PERIOD_LEAD = re.compile(r"^(?:十[一二三四五六七八九]五)(?:上半期|下半程|以来|期间|末期|末|初)?")
+_COMPARE_LEAD = re.compile(r"^(?:相较于?|相比于?|较|比)[^从由]{0,8}")
 _YEAR_LEAD = re.compile(r"^\d{4}年(?:是|以来|底|内)?")
 
 

@@ -6,6 +6,7 @@ mapping everyday words to the documents' wording, so it does not depend on how j
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,14 +18,19 @@ from .types import Fact, Query
 _CLAUSE_MARKS = "，；。：！？"
 _ITEM_MARKS = _CLAUSE_MARKS + "、"
 _AGES = frozenset({"岁", "周岁"})
+_QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
+# Qualifier pairs that name different figures: an increase is not a conversion, nor a total.
+_CONFLICTS = frozenset({("新增", "改建"), ("改建", "新增"), ("总数", "新增"), ("总数", "改建"),
+                        ("新增", "总数"), ("改建", "总数")})
 _FLOWS = frozenset({"新增", "改建"})
 _STOCK_CUE = re.compile(r"(?<![新增加建])(有多少|有几|共有|现有|总数|总共有|一共有|总量|目前有)")
-# Words that shape a question but name nothing the documents count.
-_QUESTION_WORDS = re.compile(
-    r"多少|几|哪个|哪些|哪家|哪里|什么|啥|怎么|怎样|如何|是不是|有没有|请问|一共|总共|合计|加起来|大概|大约|"
-    r"现在|目前|如今|准备|打算|计划|要|想|知道|告诉|一下|呢|吗|吧|啊|呀|那么|那|了|的|是|有|在|给|能|会|"
-    r"到底|左右|上下|以来|期间|今年|去年|明年|底|全年|年内|年|区|市|里|个|达到|达|做到|做|搞|办|弄|"
-    r"叫|名字|名称|称为|谁|跟|用来|推的|推出|开展|开了|建了|设了"
+# Words (whole jieba tokens) that shape a question but name nothing the documents count.
+_QUESTION_WORDS = frozenset(
+    "多少 几 哪个 哪些 哪家 哪里 哪 什么 啥 怎么 怎样 如何 是不是 有没有 请问 一共 总共 合计 加起来 大概 大约 "
+    "现在 目前 如今 准备 打算 计划 要 想 知道 告诉 一下 呢 吗 吧 啊 呀 那么 那 了 的 是 有 在 给 能 会 到底 左右 "
+    "上下 以来 期间 今年 去年 明年 底 全年 年内 年 区 市 里 里面 其中 个 达到 达 做到 做 搞 办 弄 叫 名字 名称 "
+    "称为 谁 跟 用来 推 推出 开展 开 建 设 共 多 少 多大 多高 目标 要求 争取 预计 峰值 提到 提 到 上 下 后 以后 "
+    "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ?".split()
 )
 _UNIT_EQUIV = ({"人", "名", "位"}, {"个", "家", "所", "处", "座"}, {"张", "床"}, {"岁", "周岁"},
                {"批", "批次"}, {"元", "万元", "亿元"})
@@ -51,7 +57,7 @@ def canonicalize(text: str) -> str:
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the CJK/alphanumeric runs of a text."""
     out: set[str] = set()
-    for run in re.findall(r"[\u4e00-\u9fffA-Za-z0-9+]+", text):
+    for run in re.findall(r"[\u4e00-\u9fffA-Za-z0-9+]+", _QUOTES.sub("", text)):
         if len(run) == 1:
             out.add(run)
         out.update(run[i : i + 2] for i in range(len(run) - 1))
@@ -65,13 +71,33 @@ def coverage(needle: set[str], hay: set[str]) -> float:
 
 def question_content(query: Query) -> str:
     """The question less its places, years and question words: what is being asked about."""
-    text = query.text
-    for d in {query.district, *query.districts} - {None}:
-        for name in sorted((d, *DISTRICTS.get(d, ())), key=len, reverse=True):
-            text = text.replace(name, " ")
-    text = re.sub(r"(?:19|20)?\d{2}年|[〇零一二三四五六七八九]{4}年|十[一二三四五]五", " ", text)
-    text = _QUESTION_WORDS.sub(" ", canonicalize(text))
-    return text
+    from .keywords import tokenize
+
+    places = {query.district, *query.districts} - {None}
+    drop = {n for d in places for n in (d, *DISTRICTS.get(d, ()))}
+    words = [w for w in tokenize(canonicalize(query.text)) if w not in drop and w not in _QUESTION_WORDS
+             and not re.fullmatch(r"[\d.]+\D{0,2}|十[一二三四五]五", w)]
+    return " ".join(words)
+
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of each bigram over the given texts (rare bigrams say more)."""
+    df: dict[str, int] = {}
+    n = 0
+    for t in texts:
+        n += 1
+        for b in bigrams(t):
+            df[b] = df.get(b, 0) + 1
+    return {b: math.log((n + 1) / (c + 1)) + 1.0 for b, c in df.items()} | {"": math.log(n + 1) + 1.0}
+
+
+def weighted_coverage(needle: set[str], hay: set[str] | frozenset[str], idf: dict[str, float]) -> float:
+    """Share of the needle's information (IDF-weighted bigrams) found in the hay."""
+    if not needle:
+        return 0.0
+    unseen = idf.get("", 1.0)
+    total = sum(idf.get(b, unseen) for b in needle)
+    return sum(idf.get(b, unseen) for b in needle & hay) / total
 
 
 def unit_matches(asked: str, unit: str) -> bool:
@@ -139,17 +165,20 @@ def qualifier_conflicts(asked: str | None, fact: Fact) -> bool:
         return False
     if asked in getattr(fact, "qualifiers", ()):
         return False
-    return asked in _FLOWS or fact.qualifier in _FLOWS
+    return (asked, fact.qualifier) in _CONFLICTS
 
 
-def match_fact(view: FactView, query: Query, content: set[str], subject: set[str] | None) -> float | None:
+def match_fact(view: FactView, query: Query, content: set[str], subject: set[str] | None,
+               idf: dict[str, float], unit_explicit: bool = True) -> float | None:
     """Score of a fact as the answer, or None when a gate rules it out.
 
     `content` is the bigrams of the question's content words; `subject` the bigrams of a subject the
-    question names in the documents' wording (None when it names none the corpus knows).
+    question names in the documents' wording (None when it names none the corpus knows); `idf` weighs
+    bigrams by how rare they are among facts; an inferred (not explicit) unit only adds to the score.
     """
     fact = view.fact
-    if query.unit and not unit_matches(query.unit, fact.unit):
+    unit_ok = bool(query.unit) and unit_matches(query.unit, fact.unit)
+    if query.unit and unit_explicit and not unit_ok:
         return None
     if fact.unit in _AGES and query.unit not in _AGES:
         return None  # an age limit (80周岁以上) answers only a question about age
@@ -161,14 +190,17 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         return None  # "有多少养老院" asks for a total, not for how many are added in a year
     if subject is not None and coverage(subject, view.sentence_bigrams) < 0.75:
         return None
-    item_cov = coverage(content, view.item_bigrams)
-    clause_cov = coverage(content, view.clause_bigrams)
-    sent_cov = coverage(content, view.sentence_bigrams)
-    if subject is None and sent_cov < 0.5:
+    item_cov = weighted_coverage(content, view.item_bigrams, idf)
+    clause_cov = weighted_coverage(content, view.clause_bigrams, idf)
+    sent_cov = weighted_coverage(content, view.sentence_bigrams, idf)
+    if subject is None and clause_cov < 0.5:
         return None
-    score = 2.5 * item_cov + 2.0 * clause_cov + 1.0 * sent_cov
+    own = bigrams(canonicalize(fact.subject or ""))
+    score = 2.5 * item_cov + 2.0 * clause_cov + 1.0 * sent_cov + 2.0 * weighted_coverage(own, content, idf)
     if subject is not None:
         score += 2.0 * coverage(subject, view.item_bigrams) + 1.0 * coverage(subject, view.clause_bigrams)
+    if unit_ok:
+        score += 0.5
     if query.qualifier and (fact.qualifier == query.qualifier or query.qualifier in view.clause):
         score += 1.0
     if query.year is not None and fact.year == query.year:

@@ -20,10 +20,12 @@ CN_NUMERAL_CHARS = CN_DIGITS + "十百千万亿"
 MULTIPLIERS: dict[str, Decimal] = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8}
 
 # Units a figure can carry, longest first so 人次 wins over 人 and 批次 over 批. 万/亿 are multipliers,
-# and 年/月/日 are deliberately absent: a number followed by them is a date, not a count.
+# and 年/月/日 are deliberately absent: a number followed by them is a date, not a count. 届 and 轮
+# are ordinal classifiers (第四届, 第五轮); 级 and 方 count tiers and parties (四级运管, 四方合作).
+ORDINAL_UNITS = ("批次", "批", "届", "轮", "期")
 _EXTRA_UNITS = (
     "周年", "批次", "户次", "分钟", "客", "期", "倍", "种", "天", "间", "辆", "份", "米", "公里", "吨",
-    "平方米", "个百分点", "百分点",
+    "平方米", "个百分点", "百分点", "届", "轮", "级", "方",
 )
 UNITS: tuple[str, ...] = tuple(
     sorted({u for u in COUNT_UNITS + _EXTRA_UNITS if u[0] not in "万亿"}, key=lambda u: (-len(u), u))
