@@ -6,6 +6,7 @@ the computation shown), and `unsupported_figures` checks that before an answer l
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from .matching import (
 )
 from .types import Answer, Citation, Fact, Hit, Query, Turn
 
+log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 MIN_SCORE = 1.0  # below this no fact is taken as the answer (see matching.match_fact)
 MIN_TEXT_COVERAGE = 0.4  # share of the question's content a sentence must hold to be quoted
@@ -67,7 +69,7 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
         notes = ("我只根据文件内容回答，不会按要求编造或忽略资料。",)
         kept = [c for c in re.split(r"[，,。；;！!]", text) if c and not detect_injection(c)]
         text = "，".join(kept) or text
-    query = resolve(text, history, vocabulary(index))
+    query = _with_context(index, resolve(text, history, vocabulary(index)), history)
     understood = query.describe()
 
     missing = _coverage_gap(index, query)
@@ -78,7 +80,9 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
     if missing:
         return replace(_refuse_with_nearby(index, question, query, missing), notes=notes)
 
-    if query.intent in ("sum", "compare"):
+    if query.intent == "lookup" and len(query.districts) > 1:
+        query = replace(query, intent="compare" if _WHICH.search(query.text) else "each")
+    if query.intent in ("sum", "compare", "each"):
         answer = _answer_across(index, embedder, question, query)
     elif query.intent == "text" or not _is_numeric(text, query):
         answer = _answer_text(index, embedder, question, query)
@@ -88,10 +92,39 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
         answer = replace(answer, understood_as=understood)
     if lead and not answer.refused:
         answer = replace(answer, text=lead + answer.text)
-    return replace(answer, notes=answer.notes + notes)
+    return _checked(replace(answer, notes=answer.notes + notes))
+
+
+def _checked(answer: Answer) -> Answer:
+    """The last gate: a figure in the text that no citation holds never leaves (it cannot happen by design)."""
+    from .verification import unsupported_figures
+
+    bad = unsupported_figures(answer.text, answer.citations)
+    if not bad:
+        return answer
+    log.error("unsupported figures %s in answer to %r", bad, answer.question)
+    return replace(answer, text=render("answer_unverified"), value=None, unit=None, as_written=None,
+                   refused=True, reason="unverified")
 
 
 # ---------------------------------------------------------------- understanding helpers
+
+_WHICH = re.compile(r"谁|哪个|哪一|哪家|更多|更少|更高|更低|最多|最少|最高|最低|比较|相比")
+
+
+def _with_context(index, query: Query, history: Sequence[Turn | str]) -> Query:
+    """A follow-up with no subject of its own ("市级的呢？", "其中跨区的有多少？") leans on the turn before."""
+    if not history or not query.inherited:
+        return query
+    if "subject" not in query.inherited and _subject_bigrams(index, query) is not None:
+        return query  # "离婚登记呢？" names its own subject: the earlier one must not pull the answer back
+    from .dialogue import resolve
+
+    last = history[-1]
+    prev = last.query if isinstance(last, Turn) and last.query else resolve(
+        last.question if isinstance(last, Turn) else last, history[:-1], vocabulary(index))
+    prev_context = _with_context(index, prev, history[:-1]).context if len(history) > 1 else None
+    return replace(query, context=" ".join(t for t in (prev.text, prev_context) if t))
 
 
 def vocabulary(index) -> tuple[str, ...]:
@@ -170,14 +203,23 @@ def _asked_unit(index, query: Query) -> tuple[Query, bool]:
     from .understanding import unit_hint
 
     _views(index)
-    if _RATE.search(query.text) and not unit_hint(query.text):
-        return replace(query, unit="%"), True
-    if _MONEY.search(query.text):
-        return replace(query, unit="元"), True
-    explicit = unit_hint(query.text) or asked_unit(query.text, index._units)
-    if explicit:
-        return replace(query, unit=explicit), True
-    return query, "unit" in query.inherited
+    for text in (query.text, query.context or ""):
+        if _RATE.search(text) and not unit_hint(text):
+            return replace(query, unit="%"), True
+        if _MONEY.search(text):
+            return replace(query, unit="元"), True
+        explicit = unit_hint(text) or asked_unit(text, index._units)
+        if explicit:
+            return replace(query, unit=explicit), True
+    return query, False
+
+
+def _content(query: Query) -> set[str]:
+    """Bigrams of what the question asks about, with a subject carried over from the conversation."""
+    content = bigrams(question_content(query))
+    if "subject" in query.inherited and query.subject:
+        content |= bigrams(canonicalize(query.subject))
+    return content
 
 
 def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) -> list[Scored]:
@@ -186,7 +228,7 @@ def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) 
 
     q, unit_explicit = _asked_unit(index, replace(query, district=district, districts=()))
     subject = _subject_bigrams(index, q)
-    content = bigrams(question_content(q)) | bigrams(canonicalize(q.subject or ""))
+    content = _content(q)
     if not content:
         return []
     hits = search(index, embedder, f"{query.text} {q.describe()}", k=8, query=q)
@@ -283,6 +325,13 @@ def _answer_across(index, embedder, question: str, query: Query) -> Answer:
                       citations=tuple(cite_fact(index, r[1]) for r in rows), query=query)
     if not rows:
         return _refuse_with_nearby(index, question, query, f"文件中没有找到各区“{query.describe()}”的数字")
+    if query.intent == "each":
+        lines = [f"{d}：{f.as_written}（《{index.documents[f.doc_id].title}》）" for d, f in rows]
+        lines += [f"{d}：文件中没有找到对应数字" for d in districts if d not in {r[0] for r in rows}]
+        single = rows[0][1] if len(rows) == 1 else None
+        return Answer(question=question, text="\n".join(lines), value=single.value if single else None,
+                      unit=single.unit if single else None, as_written=single.as_written if single else None,
+                      citations=tuple(cite_fact(index, f) for _, f in rows), query=query)
     rows.sort(key=lambda r: -r[1].value)
     least = any(w in query.text for w in ("最少", "最低", "最小"))
     top = rows[-1] if least else rows[0]
@@ -310,7 +359,7 @@ def _answer_text(index, embedder, question: str, query: Query) -> Answer:
     from .retrieval import search
 
     hits: list[Hit] = search(index, embedder, f"{query.text} {query.describe()}", k=5, query=query)
-    content = bigrams(question_content(query)) | bigrams(canonicalize(query.subject or ""))
+    content = _content(query)
     best: list[tuple[float, Hit, int, int]] = []
     for hit in hits:
         doc = index.documents[hit.chunk.doc_id]
@@ -341,7 +390,7 @@ def _refuse_with_nearby(index, question: str, query: Query, why: str) -> Answer:
     """Say the documents do not hold it, and what they hold nearby (cited), never a guess."""
     nearby: list[Citation] = []
     lines = []
-    content = bigrams(question_content(query)) | bigrams(canonicalize(query.subject or ""))
+    content = _content(query)
     if content:
         loose = replace(query, district=None, districts=(), year=None, years=())
         subject = _subject_bigrams(index, loose)

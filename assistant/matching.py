@@ -18,6 +18,8 @@ from .types import Fact, Query
 _CLAUSE_MARKS = "，；。：！？"
 _ITEM_MARKS = _CLAUSE_MARKS + "、"
 _AGES = frozenset({"岁", "周岁"})
+_CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
+_EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Qualifier pairs that name different figures: an increase is not a conversion, nor a total.
 _CONFLICTS = frozenset({("新增", "改建"), ("改建", "新增"), ("总数", "新增"), ("总数", "改建"),
@@ -75,7 +77,8 @@ def question_content(query: Query) -> str:
 
     places = {query.district, *query.districts} - {None}
     drop = {n for d in places for n in (d, *DISTRICTS.get(d, ()))}
-    words = [w for w in tokenize(canonicalize(query.text)) if w not in drop and w not in _QUESTION_WORDS
+    text = f"{query.text} {query.context}" if query.context else query.text
+    words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"[\d.]+\D{0,2}|十[一二三四五]五", w)]
     return " ".join(words)
 
@@ -127,6 +130,7 @@ class FactView:
     sentence: str
     item: str  # the list item holding the figure (between 、，；。), where the counted noun stands
     doc_years: tuple[int, ...]
+    superseded: bool  # the figure is the old value of a change ("由21.52%提升至27%")
     item_bigrams: frozenset[str]
     clause_bigrams: frozenset[str]
     sentence_bigrams: frozenset[str]
@@ -144,7 +148,9 @@ def view_fact(fact: Fact, doc_text: str, doc_years: Sequence[int]) -> FactView:
     clause = _around(doc_text, fact.start, fact.end, _CLAUSE_MARKS)
     sentence = doc_text[fact.sentence_start : fact.sentence_end]
     item_words = item + (fact.subject or "")
+    superseded = bool(_CHANGE_AFTER.match(doc_text, fact.end))
     return FactView(fact=fact, clause=clause, sentence=sentence, item=item, doc_years=tuple(doc_years),
+                    superseded=superseded,
                     item_bigrams=frozenset(bigrams(canonicalize(item_words))),
                     clause_bigrams=frozenset(bigrams(canonicalize(clause + (fact.context or "")))),
                     sentence_bigrams=frozenset(bigrams(canonicalize(sentence))))
@@ -182,6 +188,10 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         return None
     if fact.unit in _AGES and query.unit not in _AGES:
         return None  # an age limit (80周岁以上) answers only a question about age
+    if fact.unit == "%" and query.unit != "%":
+        return None  # a share answers only a question about a rate or share
+    if fact.as_written in query.text:
+        return None  # "805家社会组织里…有几家": a figure the question states is not its answer
     if not year_matches(view, query.year):
         return None
     if qualifier_conflicts(query.qualifier, fact):
@@ -196,9 +206,9 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
     if subject is None and clause_cov < 0.5:
         return None
     own = bigrams(canonicalize(fact.subject or ""))
-    score = 2.5 * item_cov + 2.0 * clause_cov + 1.0 * sent_cov + 2.0 * weighted_coverage(own, content, idf)
-    if subject is not None:
-        score += 2.0 * coverage(subject, view.item_bigrams) + 1.0 * coverage(subject, view.clause_bigrams)
+    score = 3.0 * item_cov + 1.5 * clause_cov + 1.0 * sent_cov + 1.5 * weighted_coverage(own, content, idf)
+    if view.superseded:  # "由21.52%提升至27%": the earlier value answers only a question about the past
+        score += 1.5 if _EARLIER_CUE.search(query.text) else -1.5
     if unit_ok:
         score += 0.5
     if query.qualifier and (fact.qualifier == query.qualifier or query.qualifier in view.clause):

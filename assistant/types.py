@@ -152,7 +152,8 @@ class Query:
     # A time named without a calendar year: a plan period (十四五) or an unresolved 今年/去年.
     period: str | None = None
     years: tuple[int, ...] = ()  # two or more years named (2021年和2022年, 2021-2023年)
-    inherited: tuple[str, ...] = ()  # slots a follow-up took from the conversation: "district", …
+    inherited: tuple[str, ...] = ()
+    context: str | None = None  # the earlier question a follow-up without its own subject leans on  # slots a follow-up took from the conversation: "district", …
 
     def describe(self) -> str:
         """Chinese one-liner for “理解为：…”."""

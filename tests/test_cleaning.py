@@ -43,6 +43,11 @@ def read(name: str) -> str:
         ('推广"社区云"应用', "推广“社区云”应用"),
         ("认真贯彻落实.", "认真贯彻落实。"),
         ("发布日期:2023-10-26", "发布日期：2023-10-26"),
+        # …also next to a full-width bracket or quote made from a half-width one
+        ("(平均年龄45岁,比上届提高13.1%),105个居委会", "（平均年龄45岁，比上届提高13.1%），105个居委会"),
+        ('推广"社区云",105个居委会', "推广“社区云”，105个居委会"),
+        ("“社区云”;2023年", "“社区云”；2023年"),
+        ("（试行）:1.总则", "（试行）：1.总则"),
         # left alone: Latin text, times, URLs, decimals, year lists
         ("Windows 10 系统", "Windows 10系统"),
         ("上午9:00开始", "上午9:00开始"),
@@ -148,7 +153,8 @@ def test_corpus_follows_conventions(name: str) -> None:
     text = cleaned.text
     assert "**" not in text and "---" not in text
     assert not re.search(r"^#", text, re.M)
-    assert not re.search(r"[\u4e00-\u9fff][,;:!?]|[,;:!?][\u4e00-\u9fff]", text)  # half-width next to CJK
+    cjk = "\u4e00-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”"  # characters and full-width punctuation
+    assert not re.search(rf"[{cjk}][,;:!?]|[,;:!?][{cjk}]", text)  # half-width next to CJK
     assert not re.search(r"[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff%]", text)  # spaces around figures
     assert not re.search(r"[０-９％]", text)
     assert not re.search(r"\(|\)", text)

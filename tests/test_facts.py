@@ -226,3 +226,172 @@ def test_midterm_review_qualifiers(corpus):
         assert f.qualifier == qualifier and f.year is None
     [planned] = _find(facts, "100张", "重度残疾养护床位")
     assert planned.planned
+
+
+# ---- ordinals, classifiers, subjects from neighbours, ages: hand-made text, not the corpus -----
+
+RULES = (
+    "举办第三届社区运动会，完成第二轮结对走访，开展第三批智慧社区试点。"
+    "构建市区街三级服务网络，推进政社企三方协作。"
+    "贯彻党的二十大和二十届三中全会精神，落实区第十二次党代会部署，引入第三方评估，迈向第二个百年目标，"
+    "开启新一轮改革，支持二级以上医院，一方面做好服务。\n"
+    "在郊区，建设社区睦邻中心（点），年内新增15家。"
+    "开展培训讲座6场，参与近300人次。发放助学补贴120万元，惠及800人次。"
+    "全区有3人获评市级优秀社工，1人荣获慈善奖。开办初级班、中级班3期，58人毕业。\n"
+    "班子平均年龄42.5岁，比上届下降2.1岁；本科学历占60.5%，比上届提高8.2%。"
+    "持证率由上年的30%提升至45%。90周岁以上老年人1.2万人，占老年人口的9.8%。\n"
+    "完成甲类第三批次及乙类第二批次保障房审核。新增睦邻点、活动室等社区服务阵地20个。"
+    "已登记政策覆盖对象800人。提供300万资金支持，服务人次达2.5万。"
+    "全市公墓新开区单个墓穴占地面积不超过1平方米。为20名监护缺失或不当的儿童提供服务。"
+    "举办“阳光驿站”项目十周年展，以“邻里节”二十周年为契机，推动各方凝聚12家成员单位合力。\n"
+)
+
+
+@pytest.fixture(scope="module")
+def rule_facts() -> list[Fact]:
+    return extract_facts(_doc(RULES, (2023,), "虹口区"), [])
+
+
+@pytest.mark.parametrize(
+    "written, value, unit, subject",
+    [
+        ("第三届", 3, "届", "社区运动会"),
+        ("第二轮", 2, "轮", "结对走访"),
+        ("第三批", 3, "批", "智慧社区试点"),
+        ("三级", 3, "级", "服务网络"),
+        ("三方", 3, "方", "协作"),
+    ],
+)
+def test_ordinals_and_classifiers_are_figures(rule_facts, written, value, unit, subject):
+    f = _by_written(rule_facts)[written]
+    assert (f.value, f.unit, f.subject) == (value, unit, subject)
+
+
+def test_congress_sessions_party_ordinals_and_idioms_are_not_figures(rule_facts):
+    first_line = RULES.split("\n")[0]
+    written = {f.as_written for f in rule_facts if f.end <= len(first_line)}
+    assert written == {"第三届", "第二轮", "第三批", "三级", "三方"}  # not 二十届, 十二次, 三方评估, 二个, 一轮, 二级以上
+
+
+@pytest.mark.parametrize(
+    "written, subject, qualifier",
+    [
+        ("15家", "社区睦邻中心", "新增"),  # the noun is in the previous clause
+        ("300人次", "培训讲座参与", None),  # a bare verb takes its neighbour's thing
+        ("800人次", "助学补贴惠及", None),
+        ("3人", "获评市级优秀社工", None),  # people named by what they did
+        ("1人", "荣获慈善奖", None),
+        ("3期", "初级班、中级班", None),  # 、-joined nouns without figures stay together
+        ("58人", "初级班、中级班毕业", None),
+        ("20个", "社区服务阵地", "新增"),  # X、Y等Z: Z is the head
+        ("800人", "政策覆盖对象", "完成"),  # 覆盖对象 is a noun, not the qualifier 覆盖
+        ("1平方米", "公墓新开区单个墓穴占地面积", "不超过"),
+        ("20名", "监护缺失或不当的儿童", None),
+        ("12家", "成员单位", None),  # 合力 is not what is counted
+    ],
+)
+def test_subjects_from_clause_and_neighbours(rule_facts, written, subject, qualifier):
+    f = _by_written(rule_facts)[written]
+    assert (f.subject, f.qualifier) == (subject, qualifier)
+
+
+def test_borrowed_subjects_bring_their_clause_into_the_context(rule_facts):
+    by = _by_written(rule_facts)
+    assert by["15家"].context == "建设社区睦邻中心（点），年内新增15家。"
+    assert by["300人次"].context == "开展培训讲座6场，参与近300人次。"
+    assert by["6场"].context == "开展培训讲座6场，"
+    for f in rule_facts:  # the clause of the figure, maybe with the one before: never more, never cut
+        k = RULES.find(f.context)
+        assert k <= f.start < f.end <= k + len(f.context)
+        assert f.context[-1] in "，。；" and (k == 0 or RULES[k - 1] in "，。；\n")
+        assert f.context.count("，") + f.context.count("；") <= 2
+
+
+@pytest.mark.parametrize(
+    "written, subject, qualifier",
+    [
+        ("42.5岁", "班子平均年龄", None),
+        ("2.1岁", "班子平均年龄", None),  # 比上届下降: a change of the same thing
+        ("8.2%", "本科学历", None),
+        ("30%", "持证率", None),  # 持证率由上年的30%提升至45%
+        ("45%", "持证率", None),
+        ("90周岁", "年龄", "不低于"),  # an age bound, not a count of people
+        ("1.2万人", "90周岁以上老年人", None),
+        ("9.8%", "90周岁以上老年人", None),
+    ],
+)
+def test_ages_and_changes(rule_facts, written, subject, qualifier):
+    f = _by_written(rule_facts)[written]
+    assert (f.subject, f.qualifier) == (subject, qualifier)
+
+
+def test_ordinals_joined_by_a_conjunction_share_the_noun(rule_facts):
+    by = _by_written(rule_facts)
+    assert by["第三批次"].subject == by["第二批次"].subject == "保障房审核"
+    assert (by["第三批次"].value, by["第二批次"].value) == (3, 2)
+
+
+def test_bare_wan_amounts_take_the_unit_their_words_name(rule_facts):
+    by = _by_written(rule_facts)
+    assert (by["300万"].value, by["300万"].unit) == (3000000, "元")
+    assert (by["2.5万"].value, by["2.5万"].unit) == (25000, "人次")
+
+
+def test_anniversaries_belong_to_what_is_named_before_them(rule_facts):
+    by = _by_written(rule_facts)
+    assert (by["十周年"].value, by["十周年"].subject) == (10, "阳光驿站项目")
+    assert (by["二十周年"].value, by["二十周年"].subject) == (20, "邻里节")
+
+
+# ---- the shipped corpus against the gold questions -------------------------------------------
+
+def _gold_rows(types: tuple[str, ...]) -> list[dict]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["type"] in types and r["quote"] and isinstance(r["doc"], str)]
+
+
+def test_every_gold_figure_is_a_fact_with_its_value_and_unit(corpus):
+    """Each figure a numeric or Chinese-numeral gold question asks for stands as a fact in its quote."""
+    rows = _gold_rows(("numeric", "numeric_trap", "chinese_numeral"))
+    assert len(rows) >= 140
+    missing = []
+    for r in rows:
+        doc, facts = corpus[r["doc"]]
+        q0 = doc.text.find(r["quote"])
+        q1 = q0 + len(r["quote"])
+        found = [f for f in facts if q0 <= f.start and f.end <= q1 and r["answer"].startswith(f.as_written)
+                 and abs(f.value - r["value"]) < 1e-9 and f.unit == r["unit"]]
+        if not found:
+            missing.append(r["id"])
+    assert missing == []
+
+
+def test_corpus_units_ages_and_subjects(corpus):
+    from assistant.subjects import CHANGE_VERBS
+
+    for doc, facts in corpus.values():
+        for f in facts:
+            assert f.unit, f  # a bare 万 amount takes the unit its words name
+            if f.unit in ("岁", "周岁"):
+                assert f.subject and ("年龄" in f.subject or "寿命" in f.subject), f
+            assert f.subject not in CHANGE_VERBS and not (f.subject or "").startswith(("比上", "相较")), f
+            assert f.context and f.as_written in f.context
+            assert doc.text.find(f.context) <= f.start < doc.text.find(f.context) + len(f.context)
+
+
+def test_corpus_subjects_found_outside_the_figures_clause(corpus):
+    _, city = corpus["2022-shanghai-work-plan.txt"]
+    [f] = [f for f in city if f.as_written == "20家" and f.qualifier == "新增" and "年内" in f.context]
+    assert f.subject == "乡村长者照护之家" and "乡村长者照护之家" in f.context
+    _, review = corpus["2023-changning-14th-fyp-midterm-review.txt"]
+    by = _by_written(review)
+    assert by["80周岁"].subject == "年龄" and by["80周岁"].qualifier == "不低于"
+    assert by["4.01万人"].subject == "80周岁以上户籍老年人"
+    assert by["21.29万人次"].subject.startswith("残疾人两项补贴")
+    assert by["第五轮"].unit == "轮" and by["第五轮"].subject == "区界联检"
+    assert {f.as_written for f in review} >= {"两级", "三级", "四方", "三十周年"}
+    assert not {"二十届", "十九届", "十四五", "第三方", "八项"} & {f.as_written for f in review}

@@ -49,6 +49,12 @@ from assistant.numbers import (
         ("24小时", 24, "小时", None),
         ("二十三个", 23, "个", None),
         ("200", 200, "", None),
+        ("第四届", 4, "届", None),
+        ("第五轮", 5, "轮", None),
+        ("第二批", 2, "批", None),
+        ("四级", 4, "级", None),
+        ("四方", 4, "方", None),
+        ("三十周年", 30, "周年", None),
     ],
 )
 def test_parse_quantity(text, value, unit, approx):
@@ -177,3 +183,10 @@ def test_year_forms_round_trip(year):
     assert parse_year("".join(digits[int(c)] for c in str(year)) + "年") == year
     if year >= 2000:
         assert parse_year(f"{year % 100:02d}年") == year
+
+
+def test_find_quantities_reads_ordinal_and_tier_classifiers():
+    text = "开展第四届评选，完成第五轮联检，完善四级运管模式，做实四方合作，建成61平方米/千人"
+    found = find_quantities(text)
+    assert [(q.text, q.unit) for q in found] == [("四届", "届"), ("五轮", "轮"), ("四级", "级"), ("四方", "方"),
+                                                 ("61平方米", "平方米")]

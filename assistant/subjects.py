@@ -1,0 +1,327 @@
+"""The words around a figure: qualifier surfaces before it, and the thing it counts (its subject).
+
+Pure functions over the cleaned text; `facts.extract_facts` calls `find_subject` for every figure.
+The subject is the noun after the figure (新增200张养老床位), else the phrase before it (护理型床位
+改建3464张), else what the figure's neighbour in the sentence counts (惠及21.29万人次 after 发放残疾人
+两项补贴6679.01万元), else the object of the previous clause (建设…乡村长者照护之家，年内新增20家).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import QUALIFIERS
+from .numbers import ORDINAL_UNITS, Quantity
+
+ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
+CLAUSE_ENDS = "。！？；\n!?;，：,:"
+
+# Qualifier surface forms -> canonical key, longest first. 以上 is read after the figure only.
+SURFACES = sorted(((s, key) for key, forms in QUALIFIERS.items() for s in forms if s != "以上"),
+                  key=lambda p: -len(p[0]))
+# A surface followed by these is part of a noun, not a qualifier: 政策覆盖对象, 覆盖面, 新开区.
+NOUN_SUFFIXES = ("对象", "率", "面", "区", "范围")
+
+AGE_UNITS = ("岁", "周岁")  # 80周岁以上: an age bound, not a count of people
+NOUN_UNITS = ("镇", "街镇")  # 两镇: the classifier is itself the thing counted
+LEAD_FILLERS = tuple((
+    "及以上 以上 目前 其中 全区 我区 本区 全市 另有 年内 各类 已 共 有 在 "
+    "为 对 将 并 约 再 从 登记 "
+).split())
+TRAIL_FILLERS = tuple((
+    "全市 全区 总数 总量 共计 总计 合计 达到 共 有 约 达 为 计 的 中 分别 "
+    "已 近 逾 超 数量 合力 力量 特征 "
+).split())
+VERBS = tuple((
+    "提供 开展 实施 发放 惠及 支出 落实 建成 设置 设立 建立 摘除 规范 筹集 "
+    "实现 销售 办理 投入 发布 培育 打造 建设 创建 确保 推荐 资助 列入 撤销 "
+    "注销 劝散 安装 参加 参与 成立 推选 选取 对接 汇总 举办 增配 排查 开设 "
+    "服务覆盖 免费 聚焦 出台 联合 推动 推进 形成 获评 荣获 获 毕业 实招 报名 "
+    "招聘 明确 纳入 完成 达到 提高到 提升至 下降 提高 守护 扩大 帮助 带动 发展 "
+    "排摸出 购买 回归 促进 开办 组建 开通 配备 招募 "
+).split())
+_VERBS_LONGEST = sorted(VERBS, key=len, reverse=True)
+# Verbs of change: in 从19.7人提高到23人 the second figure measures what the first one does.
+CHANGE_VERBS = ("提高到", "提升至", "下降", "提高", "增长", "降至", "增加到", "降低")
+AFTER_STOPS = VERBS + ("全覆盖", "和", "及", "与", "或", "并", "的", "等", "以上", "左右", "分别", "其中")
+CONJUNCTIONS = "及和与或"
+MAX_SUBJECT = 16
+MAX_NAME = 24  # an event or programme named after an ordinal
+
+_YEAR_LEAD = re.compile(r"^\d{4}年(?:是|以来|底|内)?")
+_PERIOD_LEAD = re.compile(r"^十[一二三四五六七八九]五(?:上半期|下半程|以来|期间|末期|末|初)?")
+_COMPARE_LEAD = re.compile(r"^(?:相较于?|相比于?|较|比)[^从由]{0,8}")
+_PREPOSITION_LEAD = re.compile(r"^以(?![上下来内外])")
+_PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
+_FIGURE = re.compile(r"\d|[一二两三四五六七八九十][个家名户项类支张所处批]")
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """The figure before this one in its sentence: where it stands and what it counts."""
+
+    start: int
+    end: int
+    unit: str
+    as_written: str
+    subject: str | None
+
+
+def span_around(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
+    """The run of text holding [start, end) bounded by any of `stops` (the stop kept at the end)."""
+    a = start
+    while a > 0 and text[a - 1] not in stops:
+        a -= 1
+    b = end
+    while b < len(text) and text[b] not in stops:
+        b += 1
+    if b < len(text) and text[b] != "\n":
+        b += 1
+    while a < b and text[a].isspace():
+        a += 1
+    return a, b
+
+
+def qualifier_hits(s: str) -> list[tuple[int, int, str]]:
+    """(start, end, key) of every qualifier surface in `s`, left to right, longest first at a place."""
+    hits: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(s):
+        for surface, key in SURFACES:
+            if s.startswith(surface, i):
+                j = i + len(surface)
+                if not s.startswith(NOUN_SUFFIXES, j):
+                    hits.append((i, j, key))
+                i = j
+                break
+        else:
+            i += 1
+    return hits
+
+
+def previous_clause(text: str, c0: int, s0: int) -> int:
+    """Start of the clause before the one starting at `c0`, within the sentence starting at `s0`."""
+    return span_around(text, c0 - 1, c0 - 1, CLAUSE_ENDS)[0] if c0 > s0 else c0
+
+
+def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> tuple[str | None, bool]:
+    """The thing a figure counts, and whether it was taken from outside the figure's own clause."""
+    s0 = span_around(text, head, q.end, "。！？；\n!?;")[0]
+    c0 = span_around(text, head, q.end, CLAUSE_ENDS)[0]
+    p0 = previous_clause(text, c0, s0)
+    near = prev if prev and prev.start >= p0 and prev.end <= head else None
+    i0, item_end = span_around(text, head, q.end, ITEM_ENDS)
+    i1 = min(item_end, _next_figure(text, q.end, item_end))
+    raw_after = text[q.end:i1].rstrip("，。；、：！？,;:")
+    after = raw_after
+    for word in ("以上", "及以上", "左右", "的"):
+        if after.startswith(word):
+            after = after[len(word):]
+    b0 = _item_start(text, i0)
+    if near and near.end > b0:
+        b0 = near.end
+    before = text[b0:head]
+    percent = q.unit == "%"
+
+    if q.unit in AGE_UNITS:
+        own = noun_before(before)
+        if own and any(w in own for w in ("年龄", "寿命", "岁数")):
+            return own, False
+        if near and near.unit in AGE_UNITS and near.subject:
+            return near.subject, True  # 平均年龄45.6周岁，比上届下降1.71岁
+        return "年龄", False
+    if q.unit in NOUN_UNITS:
+        return q.unit, False
+    if q.unit == "周年":  # the anniversary belongs to what is named before it
+        return noun_before(before) or noun_after(after), False
+
+    subject = None
+    if q.unit in ORDINAL_UNITS and text[q.start - 1:q.start] == "第":
+        subject = _shared_head(text, q, raw_after, item_end) or noun_after(after, verbs=False)
+    elif not percent:
+        subject = _shared_head(text, q, raw_after, item_end) or noun_after(after)
+    if not subject and near and near.unit in AGE_UNITS and near.end == b0:
+        subject = clean(text[near.start:head])  # 80周岁以上户籍老年人4.01万人
+    if not subject:
+        subject = noun_before(before, percent)
+    if not subject and not percent:
+        subject = _predicate(after)
+    if not subject and near and near.end == head and near.unit != q.unit:
+        return near.subject, False  # 3794户5158人: the second figure counts the same thing
+    if percent and near and text[i0:head].lstrip("约").startswith("占"):
+        return near.subject or subject, True  # …6928张，约占户籍老年人口的3%: a share of that
+    if near and near.subject and not _bare(near.subject):
+        if _compares(before) and (subject is None or _bare(subject)):
+            return near.subject, True  # 平均年龄…，比上届下降1.71岁; 从19.7人提高到23人
+        if subject and _bare(subject):
+            return near.subject + subject, True  # 发放残疾人两项补贴…，惠及21.29万人次
+    if subject is None and not _has_noun(before):
+        borrowed = _clause_object(text[p0:c0])
+        if borrowed:
+            return borrowed, True  # 建设…乡村长者照护之家，年内新增20家
+    return subject, False
+
+
+def _compares(before: str) -> bool:
+    """The figure is a change or a comparison (比上届提高, 提升至): it measures its neighbour's thing."""
+    s = before.replace("“", "").replace("”", "")
+    return bool(_COMPARE_LEAD.match(s)) or s.endswith(CHANGE_VERBS)
+
+
+def _has_noun(before: str) -> bool:
+    """Whether the words before a figure name anything besides fillers and qualifiers (年内新增)."""
+    s = before
+    for h0, h1, _ in reversed(qualifier_hits(before)):
+        s = s[:h0] + s[h1:]
+    return clean(s) is not None
+
+
+def _bare(subject: str) -> bool:
+    """A subject that is only a verb or a comparison (参与, 实招, 比上届): it names no thing."""
+    return subject in VERBS or subject in CHANGE_VERBS or bool(_COMPARE_LEAD.fullmatch(subject))
+
+
+def _item_start(text: str, i0: int) -> int:
+    """Extend an item back over 、-joined items that hold no figure (大专班、中专班2期)."""
+    while i0 > 1 and text[i0 - 1] == "、":
+        p0 = span_around(text, i0 - 2, i0 - 1, ITEM_ENDS)[0]
+        if _FIGURE.search(text[p0:i0 - 1]):
+            break
+        i0 = p0
+    return i0
+
+
+def _next_figure(text: str, pos: int, limit: int) -> int:
+    """Offset of the next digit after `pos` (a following figure ends the noun phrase)."""
+    for i in range(pos, limit):
+        if text[i].isdigit():
+            return i
+    return limit
+
+
+def _shared_head(text: str, q: Quantity, after: str, limit: int) -> str | None:
+    """第十批次及非沪籍第四批次共有产权…: two figures joined by a conjunction share the noun after the second."""
+    if not after[:1] or after[0] not in CONJUNCTIONS:
+        return None
+    k = text.find(q.unit, q.end + 1, limit) if q.unit else -1
+    if k < 0:
+        return None
+    return noun_after(text[k + len(q.unit):limit])
+
+
+def noun_after(after: str, verbs: bool = True) -> str | None:
+    """The noun phrase right after a figure, up to a verb, conjunction or punctuation.
+
+    `verbs=False` reads through verbs: the name after an ordinal (第二届社区达人赛, 第四届…评选表彰).
+    """
+    after = after.replace("“", "").replace("”", "")
+    end = len(after)
+    if not verbs:
+        name = re.match(r"[\w+·-]+", after)
+        return clean(name.group(0)[:MAX_NAME], lead=False) if name else None
+    for stop in AFTER_STOPS:
+        k = after.find(stop)
+        if 0 <= k < end:
+            end = k
+    for k, ch in enumerate(after[:end]):
+        if ch in "“”《》\"'" or not (ch.isalnum() or ch in "+-·"):
+            end = k
+            break
+    if after[end:end + 1] and after[end] in CONJUNCTIONS and end > 0:
+        k = after.find("的", end)
+        if 0 < k - end <= 6 and not re.search(r"\d", after[end:k]):
+            head_noun = noun_after(after[k + 1:])  # 缺失或不当的儿童: the noun follows 的
+            if head_noun:
+                whole = after[:k + 1] + head_noun
+                return whole if len(whole) <= MAX_SUBJECT else head_noun
+    return clean(after[:end][:MAX_SUBJECT], lead=False)
+
+
+def _predicate(after: str) -> str | None:
+    """全区有6人获评市级“金牌养老顾问”: the people counted are named by what they did."""
+    for verb in _VERBS_LONGEST:
+        if after.startswith(verb):
+            return verb + (noun_after(after[len(verb):]) or "")
+    return None
+
+
+def _clause_object(clause: str) -> str | None:
+    """The object of a clause's last verb (建设具有…功能的乡村长者照护之家), when it holds no figure."""
+    s = _PAREN.sub("", clause).rstrip("，：,:")
+    if _FIGURE.search(s):
+        return None
+    k_end = max((s.rfind(v) + len(v) for v in VERBS if v in s), default=-1)
+    if k_end < 0:
+        return None
+    tail = s[k_end:]
+    if "的" in tail and len(tail) - tail.rfind("的") > 2:
+        tail = tail[tail.rfind("的") + 1:]
+    found = clean(tail)
+    return found if found and len(found) <= MAX_SUBJECT else None
+
+
+def noun_before(before: str, percent: bool = False) -> str | None:
+    """The thing counted when it is written before the figure (认知障碍照护床位140张)."""
+    s = before
+    if percent and "占" in s and s.index("占") > 0:
+        s = s[:s.index("占")]
+    hits = qualifier_hits(s)
+    if hits:
+        k, k_end, _ = max(hits, key=lambda h: (h[0], h[1]))
+        tail = s[k_end:]
+        keep = "改造" if s[k:k_end] == "改造" else ""  # 适老化改造400户: 改造 names the thing done
+        if percent:
+            lead = s[:hits[0][0]] + keep
+            s = lead if clean(lead) or not clean(tail) else tail
+        elif clean(tail):
+            s = tail
+        else:  # 单个墓穴占地面积不超过0.6平方米: the subject stands before the qualifiers
+            s = s[:k] + keep
+            while (rest := qualifier_hits(s)) and rest[-1][1] == len(s) and not keep:
+                s = s[:rest[-1][0]]
+    if "暨" in s:
+        s = s[s.rfind("暨") + 1:]
+    for verb in VERBS:
+        k = s.rfind(verb)
+        if k >= 0:
+            tail, head = s[k + len(verb):], s[:k]
+            if len(clean(tail) or "") >= 2:
+                s = tail
+            elif not tail and clean(head):
+                s = head
+            elif not tail and not clean(head):
+                s = verb  # 累计排查3.09万人次: the activity is the subject
+            elif not clean(tail):
+                s = head if clean(head) else ""  # 确保“十四五”末达到80%: nothing named
+    s = _COMPARE_LEAD.sub("", s.replace("“", "").replace("”", ""))
+    for mark in "由从":  # 持证率由“十三五”末期的21.52%: the thing stands before 由
+        k = s.find(mark)
+        if k > 0 and len(clean(s[:k]) or "") >= 2:
+            s = s[:k]
+    if "、" in s[:s.rfind("等")] and len(clean(s[s.rfind("等") + 1:]) or "") >= 3:
+        s = s[s.rfind("等") + 1:]  # 综合为老服务中心、助餐点等社区养老服务设施
+    if "的" in s and len(clean(s[s.rfind("的") + 1:]) or "") >= 2:
+        s = s[s.rfind("的") + 1:]
+    cleaned = clean(s)
+    return cleaned[-MAX_SUBJECT:] if cleaned else None
+
+
+def clean(s: str, lead: bool = True) -> str | None:
+    """Strip quote marks, fillers and particles off a subject phrase; None when nothing is left."""
+    s = s.replace("“", "").replace("”", "")
+    if lead:
+        s = _PREPOSITION_LEAD.sub("", _PERIOD_LEAD.sub("", _YEAR_LEAD.sub("", s)))
+    s = s.strip(" ，、：")
+    changed = True
+    while changed and s:
+        changed = False
+        for word in LEAD_FILLERS if lead else ():
+            if s.startswith(word) and len(s) >= len(word) + 2:
+                s, changed = s[len(word):], True
+        for word in TRAIL_FILLERS:
+            if s.endswith(word) and len(s) >= len(word) + 2:
+                s, changed = s[: len(s) - len(word)], True
+    if s in LEAD_FILLERS or s in TRAIL_FILLERS or s.isdigit():
+        return None
+    return s if any("\u4e00" <= c <= "\u9fff" for c in s) else None
