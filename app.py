@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"正在加载模型和索引（{settings.index_dir}）；没有索引时会先建立索引，"
           "首次约需一两分钟……", flush=True)
     try:
-        engine = build_engine(settings)
+        engine = build_engine(settings, progress=lambda frac, msg: print(f"  [{frac:4.0%}] {msg}", flush=True))
         app = build_app(settings, engine)
     except AssistantError as e:
         print(f"错误：{e}", file=sys.stderr)

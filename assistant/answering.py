@@ -208,7 +208,7 @@ def _asked_unit(index, query: Query) -> tuple[Query, bool]:
             return replace(query, unit="%"), True
         if _MONEY.search(text):
             return replace(query, unit="元"), True
-        explicit = unit_hint(text) or asked_unit(text, index._units)
+        explicit = asked_unit(text, index._units) or unit_hint(text)
         if explicit:
             return replace(query, unit=explicit), True
     return query, False
@@ -377,7 +377,7 @@ def _answer_text(index, embedder, question: str, query: Query) -> Answer:
         cits.append(Citation(doc_id=doc.doc_id, doc_title=doc.title, section=hit.chunk.section_str,
                              text=doc.text[a:b], start=a, end=b, chunk_id=hit.chunk.chunk_id))
     body = "".join(c.text for c in cits)
-    text = render("answer_text", doc_title=cits[0].doc_title, section=cits[0].section, passage=body)
+    text = render("answer_text", doc_title=cits[0].doc_title, passage=body)
     return Answer(question=question, text=text, citations=tuple(cits), query=query)
 
 

@@ -29,14 +29,14 @@ class DocumentInfo:
 class Engine:
     """A loaded index plus the embedder and answer generator named in settings."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, progress: Callable[[float, str], None] | None = None):
         from .embedding import get_embedder
         from .generation import get_generator
         from .indexing import ensure_index, load_index
 
         self.settings = settings
         self.embedder = get_embedder(settings)
-        ensure_index(settings, self.embedder)  # builds it when missing or stale
+        ensure_index(settings, self.embedder, progress=progress)  # builds it when missing or stale
         self.index = load_index(settings, self.embedder)
         self.generator = get_generator(settings)
         self._lock = threading.Lock()
@@ -84,6 +84,6 @@ class Engine:
         return report
 
 
-def build_engine(settings: Settings) -> Engine:
+def build_engine(settings: Settings, progress: Callable[[float, str], None] | None = None) -> Engine:
     """Load everything once (embedder, index, generator); builds the index if there is none."""
-    return Engine(settings)
+    return Engine(settings, progress)

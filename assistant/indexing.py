@@ -40,9 +40,16 @@ SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 Progress = Callable[[float, str], None]
 
 
+# The stages whose code decides what the index holds: a change to any of them makes the index stale.
+PIPELINE_MODULES = ("loading", "cleaning", "sectioning", "numbers", "facts", "subjects", "keywords", "lexicon")
+
+
 def corpus_fingerprint(settings: Settings) -> str:
-    """Hash of every corpus file's bytes and name plus the format: cheap, no parsing."""
+    """Hash of every corpus file's bytes and name, the format and the ingest code: cheap, no parsing."""
     h = hashlib.sha256(f"v{FORMAT_VERSION}/{CHUNK_CHARS}".encode())
+    here = Path(__file__).resolve().parent
+    for name in PIPELINE_MODULES:
+        h.update((here / f"{name}.py").read_bytes())
     folder = settings.corpus_dir
     if folder.is_dir():
         for path in sorted(folder.iterdir()):
@@ -118,13 +125,29 @@ def build_index(settings: Settings, embedder, progress: Progress | None = None, 
     say(0.92, "写入索引")
     tmp = settings.index_dir.with_name(settings.index_dir.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    _write_jsonl(tmp / "documents.jsonl", (_doc_to_dict(d) for d in docs))
-    _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-    _write_jsonl(tmp / "facts.jsonl", (f.to_dict() for f in facts))
-    _write_vectors(tmp / "vectors.faiss", chunks, vectors)
-    _write_cache(tmp, embedder, chunks, vectors)
-    KeywordIndex.build([c.doc_title + " " + c.section_str + " " + c.text for c in chunks]).save(tmp / "bm25")
+    write_index(tmp, docs, chunks, facts, vectors, embedder, fingerprint, skipped,
+                progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg))
+    _swap_in(tmp, settings.index_dir)
+    say(1.0, "完成")
+    return BuildReport(documents=len(docs), chunks=len(chunks), facts=len(facts), embedded=embedded,
+                       seconds=time.perf_counter() - t0, skipped=list(skipped), rebuilt=True)
+
+
+def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk], facts: Sequence[Fact],
+                vectors: np.ndarray, embedder, fingerprint: str, skipped: Sequence[str] = (),
+                progress: Progress | None = None) -> None:
+    """Write a complete index into a new `folder` from chunks and their vectors (row i is chunk i)."""
+    say = progress or (lambda frac, msg: None)
+    folder.mkdir(parents=True)
+    say(0.0, "写入文档与片段")
+    _write_jsonl(folder / "documents.jsonl", (_doc_to_dict(d) for d in docs))
+    _write_jsonl(folder / "chunks.jsonl", (c.to_dict() for c in chunks))
+    _write_jsonl(folder / "facts.jsonl", (f.to_dict() for f in facts))
+    say(0.2, "写入向量")
+    _write_vectors(folder / "vectors.faiss", chunks, vectors)
+    _write_cache(folder, embedder, chunks, vectors)
+    say(0.5, "建立关键词索引")
+    KeywordIndex.build([c.doc_title + " " + c.section_str + " " + c.text for c in chunks]).save(folder / "bm25")
     manifest = {
         "format": FORMAT_VERSION,
         "embedder": embedder.name,
@@ -133,14 +156,11 @@ def build_index(settings: Settings, embedder, progress: Progress | None = None, 
         "documents": len(docs),
         "chunks": len(chunks),
         "facts": len(facts),
-        "skipped": skipped,
+        "skipped": list(skipped),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    _swap_in(tmp, settings.index_dir)
-    say(1.0, "完成")
-    return BuildReport(documents=len(docs), chunks=len(chunks), facts=len(facts), embedded=embedded,
-                       seconds=time.perf_counter() - t0, skipped=list(skipped), rebuilt=True)
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    say(1.0, "索引已写入")
 
 
 def _counts(index_dir: Path) -> dict:

@@ -20,6 +20,7 @@ _ITEM_MARKS = _CLAUSE_MARKS + "、"
 _AGES = frozenset({"岁", "周岁"})
 _CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
 _EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
+_FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几)")
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Qualifier pairs that name different figures: an increase is not a conversion, nor a total.
 _CONFLICTS = frozenset({("新增", "改建"), ("改建", "新增"), ("总数", "新增"), ("总数", "改建"),
@@ -34,7 +35,7 @@ _QUESTION_WORDS = frozenset(
     "称为 谁 跟 用来 推 推出 开展 开 建 设 共 多 少 多大 多高 目标 要求 争取 预计 峰值 提到 提 到 上 下 后 以后 "
     "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ?".split()
 )
-_UNIT_EQUIV = ({"人", "名", "位"}, {"个", "家", "所", "处", "座"}, {"张", "床"}, {"岁", "周岁"},
+_UNIT_EQUIV = ({"人", "名", "位"}, {"个", "家", "所", "处", "座", "镇", "街镇", "街道"}, {"张", "床"}, {"岁", "周岁"},
                {"批", "批次"}, {"元", "万元", "亿元"})
 
 
@@ -56,12 +57,16 @@ def canonicalize(text: str) -> str:
     return pattern.sub(lambda m: to_canon[m.group(0)], text)
 
 
-def bigrams(text: str) -> set[str]:
-    """Character bigrams of the CJK/alphanumeric runs of a text."""
+def bigrams(text: str, chars: bool = False) -> set[str]:
+    """Character bigrams of the CJK/alphanumeric runs of a text (a one-character run stands as itself).
+
+    With `chars`, every single character is added too, so a one-character word of a question
+    (界, 镇) can be found inside a longer word of a passage.
+    """
     out: set[str] = set()
     for run in re.findall(r"[\u4e00-\u9fffA-Za-z0-9+]+", _QUOTES.sub("", text)):
-        if len(run) == 1:
-            out.add(run)
+        if len(run) == 1 or chars:
+            out.update(run)
         out.update(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
@@ -79,7 +84,7 @@ def question_content(query: Query) -> str:
     drop = {n for d in places for n in (d, *DISTRICTS.get(d, ()))}
     text = f"{query.text} {query.context}" if query.context else query.text
     words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
-             and not re.fullmatch(r"[\d.]+\D{0,2}|十[一二三四五]五", w)]
+             and not re.fullmatch(r"[\d.]+\D{0,2}|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     return " ".join(words)
 
 
@@ -134,6 +139,7 @@ class FactView:
     item_bigrams: frozenset[str]
     clause_bigrams: frozenset[str]
     sentence_bigrams: frozenset[str]
+    lead_bigrams: frozenset[str]  # the sentence up to the end of the figure's clause, and the clause's context
 
 
 def _around(text: str, start: int, end: int, marks: str) -> str:
@@ -149,11 +155,13 @@ def view_fact(fact: Fact, doc_text: str, doc_years: Sequence[int]) -> FactView:
     sentence = doc_text[fact.sentence_start : fact.sentence_end]
     item_words = item + (fact.subject or "")
     superseded = bool(_CHANGE_AFTER.match(doc_text, fact.end))
+    lead = doc_text[fact.sentence_start : fact.end] + clause + (fact.context or "")
     return FactView(fact=fact, clause=clause, sentence=sentence, item=item, doc_years=tuple(doc_years),
                     superseded=superseded,
-                    item_bigrams=frozenset(bigrams(canonicalize(item_words))),
-                    clause_bigrams=frozenset(bigrams(canonicalize(clause + (fact.context or "")))),
-                    sentence_bigrams=frozenset(bigrams(canonicalize(sentence))))
+                    item_bigrams=frozenset(bigrams(canonicalize(item_words), chars=True)),
+                    clause_bigrams=frozenset(bigrams(canonicalize(clause + (fact.context or "")), chars=True)),
+                    sentence_bigrams=frozenset(bigrams(canonicalize(sentence), chars=True)),
+                    lead_bigrams=frozenset(bigrams(canonicalize(lead), chars=True)))
 
 
 def year_matches(view: FactView, year: int | None) -> bool:
@@ -198,8 +206,8 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         return None
     if not query.qualifier and fact.qualifier in _FLOWS and _STOCK_CUE.search(query.text):
         return None  # "有多少养老院" asks for a total, not for how many are added in a year
-    if subject is not None and coverage(subject, view.sentence_bigrams) < 0.75:
-        return None
+    if subject is not None and coverage(subject, view.lead_bigrams) < 0.75:
+        return None  # the thing asked about is named neither in the figure's clause nor before it
     item_cov = weighted_coverage(content, view.item_bigrams, idf)
     clause_cov = weighted_coverage(content, view.clause_bigrams, idf)
     sent_cov = weighted_coverage(content, view.sentence_bigrams, idf)
@@ -207,6 +215,9 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         return None
     own = bigrams(canonicalize(fact.subject or ""))
     score = 3.0 * item_cov + 1.5 * clause_cov + 1.0 * sent_cov + 1.5 * weighted_coverage(own, content, idf)
+    focus = _FOCUS.search(query.text)
+    if focus:  # "结婚登记里面跨省的有多少": the part after 里面/其中 is what is counted
+        score += 3.0 * weighted_coverage(bigrams(canonicalize(focus.group(1))), view.item_bigrams, idf)
     if view.superseded:  # "由21.52%提升至27%": the earlier value answers only a question about the past
         score += 1.5 if _EARLIER_CUE.search(query.text) else -1.5
     if unit_ok:
