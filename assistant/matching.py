@@ -21,6 +21,7 @@ _AGES = frozenset({"岁", "周岁"})
 _CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
 _EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几)")
+_STATED = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?[\u4e00-\u9fff%]")
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Qualifier pairs that name different figures: an increase is not a conversion, nor a total.
 _CONFLICTS = frozenset({("新增", "改建"), ("改建", "新增"), ("总数", "新增"), ("总数", "改建"),
@@ -182,6 +183,17 @@ def qualifier_conflicts(asked: str | None, fact: Fact) -> bool:
     return (asked, fact.qualifier) in _CONFLICTS
 
 
+def _counted_noun(text: str, unit: str | None) -> str | None:
+    """The noun right after 多少/几 + classifier ("多少名困境儿童" → 困境儿童), if the question has one."""
+    if not unit or unit == "%":
+        return None
+    m = re.search(rf"(?:多少|几)个?{re.escape(unit)}([\u4e00-\u9fff]{{2,10}})", text)
+    if not m:
+        return None
+    noun = re.split(r"[的呢吗啊呀了是有要在做]", m.group(1))[0]
+    return noun if len(noun) >= 2 else None
+
+
 def match_fact(view: FactView, query: Query, content: set[str], subject: set[str] | None,
                idf: dict[str, float], unit_explicit: bool = True) -> float | None:
     """Score of a fact as the answer, or None when a gate rules it out.
@@ -215,6 +227,15 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         return None
     own = bigrams(canonicalize(fact.subject or ""))
     score = 3.0 * item_cov + 1.5 * clause_cov + 1.0 * sent_cov + 1.5 * weighted_coverage(own, content, idf)
+    counted = _counted_noun(query.text, query.unit)
+    if counted:  # "多少名困境儿童": the noun after the classifier must be what the figure counts
+        cov = coverage(bigrams(canonicalize(counted)), view.item_bigrams)
+        if cov == 0:
+            return None
+        score += 2.0 * cov
+    stated = [m.group(0) for m in _STATED.finditer(query.text)]
+    if any(f in view.sentence for f in stated):
+        score += 2.0  # "805家社会组织里直接登记的有几家": the answer stands beside the figure the question quotes
     focus = _FOCUS.search(query.text)
     if focus:  # "结婚登记里面跨省的有多少": the part after 里面/其中 is what is counted
         score += 3.0 * weighted_coverage(bigrams(canonicalize(focus.group(1))), view.item_bigrams, idf)

