@@ -36,6 +36,7 @@ _CLAUSE_END = "，；。：！？"
 _SENT_END = "。！？；"
 _BOUNDS = ("不低于", "不超过", "达到")
 _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
+_TEXT_CUES = re.compile(r"哪个|哪些|哪里|哪家|什么|啥|谁|叫|名称|名字|如何|怎么|怎样|为什么|是否")
 _NUMERIC_CUES = ("多少", "几", "比例", "占比", "百分之", "数量", "规模", "金额", "多大", "多高")
 
 
@@ -72,11 +73,15 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
     query = _with_context(index, resolve(text, history, vocabulary(index)), history)
     understood = query.describe()
 
+    named = query.district
+    query, mention = _redirect_to_city(index, query)
     missing = _coverage_gap(index, query)
     lead = ""
     if missing and "year" in query.inherited and not _coverage_gap(index, replace(query, year=None)):
         # "普陀2024年…" then "宝山呢？": the year came from the conversation; answer the years 宝山 has.
         lead, query, missing = f"{missing}，以下为文件中{query.district or ''}的数字：", replace(query, year=None), None
+    if mention and missing:
+        missing = f"文件中没有{named}的资料"
     if missing:
         return replace(_refuse_with_nearby(index, question, query, missing), notes=notes)
 
@@ -85,9 +90,11 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
     if query.intent in ("sum", "compare", "each"):
         answer = _answer_across(index, embedder, question, query)
     elif query.intent == "text" or not _is_numeric(text, query):
-        answer = _answer_text(index, embedder, question, query)
+        answer = _answer_text(index, embedder, question, query, mention)
     else:
-        answer = _answer_figure(index, embedder, question, query)
+        answer = _answer_figure(index, embedder, question, query, mention)
+    if mention and answer.refused:
+        answer = _refuse_with_nearby(index, question, replace(query, district=named), f"文件中没有{named}的资料")
     if answer.understood_as is None and query.describe() != text:
         answer = replace(answer, understood_as=understood)
     if lead and not answer.refused:
@@ -109,6 +116,7 @@ def _checked(answer: Answer) -> Answer:
 
 # ---------------------------------------------------------------- understanding helpers
 
+_DRILL = re.compile(r"^(?:那|那么)?(?:其中|这其中|这里面|里面|当中|这些里面|这些中)")
 _WHICH = re.compile(r"谁|哪个|哪一|哪家|更多|更少|更高|更低|最多|最少|最高|最低|比较|相比")
 
 
@@ -116,7 +124,8 @@ def _with_context(index, query: Query, history: Sequence[Turn | str]) -> Query:
     """A follow-up with no subject of its own ("市级的呢？", "其中跨区的有多少？") leans on the turn before."""
     if not history or not query.inherited:
         return query
-    if "subject" not in query.inherited and _subject_bigrams(index, query) is not None:
+    drill = _DRILL.match(query.text)  # "其中跨区的有多少？" counts a part of what was asked before
+    if not drill and "subject" not in query.inherited and _subject_bigrams(index, query) is not None:
         return query  # "离婚登记呢？" names its own subject: the earlier one must not pull the answer back
     from .dialogue import resolve
 
@@ -138,7 +147,12 @@ def vocabulary(index) -> tuple[str, ...]:
 
 
 def _is_numeric(text: str, query: Query) -> bool:
-    return bool(query.unit) or any(cue in text for cue in _NUMERIC_CUES)
+    """A question for a figure: its words ask for one, or it follows up a question that did."""
+    if any(cue in text for cue in _NUMERIC_CUES) or _RATE.search(text):
+        return True
+    if _TEXT_CUES.search(text):
+        return False  # "支持哪个区开展…", "品牌叫什么": a name, not a number
+    return bool(query.inherited) or bool(query.unit)
 
 
 def _asked_districts(query: Query) -> list[str]:
@@ -156,6 +170,23 @@ def _coverage_gap(index, query: Query) -> str | None:
     if query.year and not _asked_districts(query) and not any(query.year in ys for ys in held.values()):
         return f"文件中没有{query.year}年的资料"
     return None
+
+
+def _redirect_to_city(index, query: Query) -> tuple[Query, str | None]:
+    """A district with no documents of its own that the city-wide plan names ("指导青浦区开展…"):
+    look in the city's documents, only at sentences that name the district (returned second)."""
+    from .lexicon import DISTRICTS
+
+    held = index.districts()
+    if not query.district or query.district in held or query.districts or CITY not in held:
+        return query, None
+    names = [n for n in (query.district, *DISTRICTS.get(query.district, ())) if len(n) >= 2]
+    city_text = "".join(d.text for d in index.documents.values() if d.meta.district == CITY)
+    found = [n for n in names if n in city_text]
+    if not found:
+        return query, None
+    short = min(found, key=len)
+    return replace(query, district=CITY, context=" ".join(filter(None, (query.context, short)))), short
 
 
 def _holdings(index) -> str:
@@ -222,7 +253,8 @@ def _content(query: Query) -> set[str]:
     return content
 
 
-def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) -> list[Scored]:
+def best_facts(index, embedder, query: Query, district: str | None, k: int = 3,
+               mention: str | None = None) -> list[Scored]:
     """The facts of one district (and the question's year) that best answer the question, best first."""
     from .retrieval import search
 
@@ -236,6 +268,8 @@ def best_facts(index, embedder, query: Query, district: str | None, k: int = 3) 
     scored = []
     for view in _views(index):
         if district and view.fact.district != district:
+            continue
+        if mention and mention not in view.sentence:
             continue
         s = match_fact(view, q, content, subject, index._idf, unit_explicit)
         if s is None or s < MIN_SCORE:
@@ -286,9 +320,9 @@ def _describe_subject(asked: str | None, found: str | None) -> str:
     return asked or found or "相关数字"
 
 
-def _answer_figure(index, embedder, question: str, query: Query) -> Answer:
+def _answer_figure(index, embedder, question: str, query: Query, mention: str | None = None) -> Answer:
     districts = _asked_districts(query)
-    found = best_facts(index, embedder, query, districts[0] if districts else None)
+    found = best_facts(index, embedder, query, districts[0] if districts else None, mention=mention)
     if not found:
         return _refuse_with_nearby(index, question, query, f"文件中没有找到“{query.describe()}”的具体数字")
     fact = found[0].fact
@@ -354,7 +388,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if b - a > 4]
 
 
-def _answer_text(index, embedder, question: str, query: Query) -> Answer:
+def _answer_text(index, embedder, question: str, query: Query, mention: str | None = None) -> Answer:
     """Non-numeric questions: the best sentence(s) of the best passages, cited."""
     from .retrieval import search
 
@@ -364,6 +398,8 @@ def _answer_text(index, embedder, question: str, query: Query) -> Answer:
     for hit in hits:
         doc = index.documents[hit.chunk.doc_id]
         for a, b in _sentences(doc.text, hit.chunk.start, hit.chunk.end):
+            if mention and mention not in doc.text[a:b]:
+                continue
             cov = coverage(content, bigrams(canonicalize(doc.text[a:b])))
             if cov >= MIN_TEXT_COVERAGE:
                 best.append((cov + 0.3 / hit.rank, hit, a, b))

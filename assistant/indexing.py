@@ -125,9 +125,12 @@ def build_index(settings: Settings, embedder, progress: Progress | None = None, 
     say(0.92, "写入索引")
     tmp = settings.index_dir.with_name(settings.index_dir.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
-    write_index(tmp, docs, chunks, facts, vectors, embedder, fingerprint, skipped,
-                progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg))
-    _swap_in(tmp, settings.index_dir)
+    try:
+        write_index(tmp, docs, chunks, facts, vectors, embedder, fingerprint, skipped,
+                    progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg))
+        _swap_in(tmp, settings.index_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # a write that failed halfway leaves nothing behind
     say(1.0, "完成")
     return BuildReport(documents=len(docs), chunks=len(chunks), facts=len(facts), embedded=embedded,
                        seconds=time.perf_counter() - t0, skipped=list(skipped), rebuilt=True)
@@ -165,7 +168,8 @@ def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
 
 def _counts(index_dir: Path) -> dict:
     m = read_manifest(index_dir) or {}
-    return {"documents": m.get("documents", 0), "chunks": m.get("chunks", 0), "facts": m.get("facts", 0)}
+    return {"documents": m.get("documents", 0), "chunks": m.get("chunks", 0), "facts": m.get("facts", 0),
+            "skipped": list(m.get("skipped", []))}
 
 
 def _embed_with_cache(index_dir: Path, embedder, chunks: Sequence[Chunk], say: Progress) -> tuple[np.ndarray, int]:
@@ -311,9 +315,18 @@ def load_index(settings: Settings, embedder) -> LoadedIndex:
     if manifest.get("embedder") != embedder.name or manifest.get("dim") != embedder.dim:
         raise IndexMismatch(f"索引 {folder} 是用向量模型 {manifest.get('embedder')} 建立的，当前设置为 {embedder.name}："
                             "请运行 `assistant index` 重建索引，或改回原来的向量模型。")
-    documents = [_doc_from_dict(d) for d in _read_jsonl(folder / "documents.jsonl")]
-    chunks = [Chunk.from_dict(d) for d in _read_jsonl(folder / "chunks.jsonl")]
-    facts = [Fact.from_dict(d) for d in _read_jsonl(folder / "facts.jsonl")]
-    store = FaissVectorStore.from_persist_path(str(folder / "vectors.faiss"))
-    keyword_index = KeywordIndex.load(folder / "bm25", len(chunks))
+    try:
+        documents = [_doc_from_dict(d) for d in _read_jsonl(folder / "documents.jsonl")]
+        chunks = [Chunk.from_dict(d) for d in _read_jsonl(folder / "chunks.jsonl")]
+        facts = [Fact.from_dict(d) for d in _read_jsonl(folder / "facts.jsonl")]
+        if not (folder / "vectors.faiss").is_file():
+            raise FileNotFoundError(folder / "vectors.faiss")
+        store = FaissVectorStore.from_persist_path(str(folder / "vectors.faiss"))
+        keyword_index = KeywordIndex.load(folder / "bm25", len(chunks))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:  # a file missing or cut short
+        raise IndexNotBuilt(f"索引目录 {folder} 不完整或已损坏（{type(e).__name__}: {e}）："
+                            "请运行 `assistant index --force` 重建索引。") from e
+    if store.client.ntotal != len(chunks):
+        raise IndexNotBuilt(f"索引目录 {folder} 中向量数（{store.client.ntotal}）与片段数（{len(chunks)}）不一致："
+                            "请运行 `assistant index --force` 重建索引。")
     return LoadedIndex(manifest, documents, chunks, facts, store, keyword_index)

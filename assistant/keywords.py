@@ -67,7 +67,19 @@ def _figure_tokens(fig: str) -> list[str]:
 def _cut(text: str) -> list[str]:
     if not text:
         return []
-    return [w for w in _jieba().lcut(text, HMM=False) if w.strip() and w not in STOPWORDS and _WORD.search(w)]
+    out = []
+    for w in _jieba().lcut(text, HMM=False):
+        if w.strip() and w not in STOPWORDS and _WORD.search(w):
+            out.append(w)
+            if len(w) >= 4:  # 认知障碍照护床位 also counts as 认知障碍 and 照护床位 for matching
+                out += [t for t in _inner_terms() if t != w and t in w]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _inner_terms() -> tuple[str, ...]:
+    terms = set(DOMAIN_TERMS) | set(SYNONYMS)
+    return tuple(sorted((t for t in terms if 2 <= len(t) <= 8), key=len, reverse=True))
 
 
 def expand_query(tokens: Sequence[str]) -> list[str]:

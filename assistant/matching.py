@@ -21,6 +21,7 @@ _AGES = frozenset({"岁", "周岁"})
 _CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
 _EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几)")
+_VERB_STARTS = frozenset("评获被参做发给领办去来到让在有是用得拿接受享住进入出看听学报申提补选登能会要将已")
 _STATED = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?[\u4e00-\u9fff%]")
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Qualifier pairs that name different figures: an increase is not a conversion, nor a total.
@@ -191,7 +192,9 @@ def _counted_noun(text: str, unit: str | None) -> str | None:
     if not m:
         return None
     noun = re.split(r"[的呢吗啊呀了是有要在做]", m.group(1))[0]
-    return noun if len(noun) >= 2 else None
+    if len(noun) < 2 or noun[0] in _VERB_STARTS:
+        return None  # "几人评上了…": a verb follows the classifier, not the thing counted
+    return noun
 
 
 def match_fact(view: FactView, query: Query, content: set[str], subject: set[str] | None,

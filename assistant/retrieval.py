@@ -31,7 +31,8 @@ def metadata_weight(chunk: Chunk, query: Query, known_districts: set[str]) -> fl
     asked &= known_districts  # a district the corpus does not hold filters nothing
     if asked and chunk.district and chunk.district not in asked:
         weight *= OTHER_DISTRICT
-    if query.year and chunk.years and query.year not in chunk.years:
+    years = set(query.years) or ({query.year} if query.year else set())
+    if years and chunk.years and years.isdisjoint(chunk.years):
         weight *= OTHER_YEAR
     return weight
 

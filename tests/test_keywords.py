@@ -15,7 +15,7 @@ from assistant.keywords import KeywordIndex, expand_query, tokenize
         ("24年长宁的助餐点", ["2024年", "长宁", "助餐点"]),
         ("为老服务“一键通”覆盖1万名老年人", ["为老服务", "一键通", "覆盖", "1万名", "名", "老年人"]),
         ("护理型床位不低于60%", ["护理型床位", "不低于", "60%", "%"]),
-        ("认知障碍照护床位140张", ["认知障碍照护床位", "140张", "张"]),
+        ("认知障碍照护床位140张", ["认知障碍照护床位", "认知障碍", "140张", "张"]),  # inner domain terms too
     ],
 )
 def test_tokenize_keeps_domain_terms_and_figures_whole(text, expected):

@@ -1,0 +1,252 @@
+"""Scale figures (printed, never asserted on time): 100,000 synthetic chunks, built, loaded, searched.
+
+The chunks are made from the shipped corpus: its cleaned sentences recombined at random into chunks
+of the shipped chunks' lengths, under sections taken from the shipped documents, in 500 synthetic
+documents with varied districts and years (named in the titles, the metadata and the text). Their
+vectors are RANDOM UNIT VECTORS, not e5-small vectors: embedding 100k passages on this CPU would take
+hours. So the dense scores say nothing about relevance here; the figures are about time and memory
+of the same code paths: `indexing.write_index` (the FAISS IndexFlatIP through llama-index's
+FaissVectorStore, the embedding cache, bm25s over jieba tokens, the JSONL files), `load_index` and
+`retrieval.search` (dense + BM25 + rank fusion + metadata weights). Queries are the gold questions,
+embedded by the real e5-small (torch on 1 thread): search is timed with and without that
+query embedding.
+
+Everything runs in a fresh process so its peak resident memory (VmHWM, reset between phases) is its own.
+Run with `make bench` (or `pytest tests/bench/test_scale_bench.py -s -p no:cacheprovider -o addopts=""`).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+N_CHUNKS = 100_000
+N_DOCS = 500
+MARK = "BENCH_JSON "
+SHANGHAI = ("黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区",
+            "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区")
+YEARS = (2020, 2021, 2022, 2023, 2024, 2025)
+DOC_TYPES = ("工作要点", "中期评估", "工作总结", "实施方案")
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+_PLACE = re.compile("|".join(sorted({*SHANGHAI, *(d[:-1] for d in SHANGHAI if d.endswith("区"))}, key=len,
+                                    reverse=True)))
+_YEAR = re.compile(r"20[12]\d年")
+
+
+def load_avg() -> str:
+    return "load {:.2f}/{:.2f}/{:.2f}".format(*os.getloadavg())
+
+
+def _rss_mb() -> tuple[float, float]:
+    """(current, peak since the last reset) resident memory in MB, from /proc (ru_maxrss as fallback)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        cur = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+        peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+        return cur, peak
+    except (OSError, AttributeError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return peak, peak
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux clear_refs 5); False when not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def synthetic_corpus(n_chunks: int, n_docs: int, seed: int = 7):
+    """Documents and chunks recombined from the shipped corpus' sentences and sections (deterministic)."""
+    from assistant.indexing import CHUNK_CHARS
+    from assistant.loading import load_corpus
+    from assistant.sectioning import chunk_document
+    from assistant.settings import Settings
+    from assistant.types import Chunk, DocMeta, Document
+
+    rng = random.Random(seed)
+    docs, _ = load_corpus(Settings())
+    real = [c for d in docs for c in chunk_document(d, max_chars=CHUNK_CHARS)]
+    lengths = [len(c.text) for c in real]
+    sections = [c.section for c in real if c.section] or [()]
+    sentences = [s for d in docs for s in _SENTENCE.findall(d.text) if len(s) >= 6]
+
+    out_docs: list[Document] = []
+    out_chunks: list[Chunk] = []
+    per_doc = n_chunks // n_docs
+    for d in range(n_docs):
+        district, year, doc_type = rng.choice(SHANGHAI), rng.choice(YEARS), rng.choice(DOC_TYPES)
+        short = district[:-1] if district.endswith("区") else district
+        title = f"{year}年{short}民政{doc_type}（合成{d:03d}）"
+        texts = []
+        for _ in range(per_doc + (1 if d < n_chunks % n_docs else 0)):
+            target, parts, size = rng.choice(lengths), [], 0
+            while size < target:
+                s = _YEAR.sub(f"{rng.choice((year, year, year - 1, year + 1))}年",
+                              _PLACE.sub(district if rng.random() < 0.8 else rng.choice(SHANGHAI), rng.choice(sentences)))
+                parts.append(s)
+                size += len(s)
+            texts.append("".join(parts))
+        text = "\n".join(texts)
+        doc_id = hashlib.sha256(text.encode()).hexdigest()[:16]
+        meta = DocMeta(title=title, issuer=f"上海市{district}民政局", district=district, years=(year,),
+                       doc_type=doc_type, date=f"{year}-03-01")
+        out_docs.append(Document(doc_id=doc_id, source=f"synthetic-{d:03d}.txt", meta=meta, text=text))
+        pos = 0
+        for t in texts:
+            cid = hashlib.sha256(f"{doc_id}/{pos}/{t}".encode()).hexdigest()[:16]
+            out_chunks.append(Chunk(chunk_id=cid, doc_id=doc_id, doc_title=title, source=f"synthetic-{d:03d}.txt",
+                                    section=rng.choice(sections), text=t, start=pos, end=pos + len(t),
+                                    district=district, years=(year,), doc_type=doc_type))
+            pos += len(t) + 1
+    return out_docs, out_chunks
+
+
+def random_unit_vectors(n: int, dim: int, seed: int = 7) -> np.ndarray:
+    """n random directions in `dim` dimensions, float32, unit length."""
+    v = np.random.default_rng(seed).standard_normal((n, dim), dtype=np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+class PrecomputedQueries:
+    """The real embedder's name and dimension, answering from query vectors computed beforehand."""
+
+    def __init__(self, embedder, vectors: dict[str, np.ndarray]):
+        self.name, self.dim, self._vectors = embedder.name, embedder.dim, vectors
+
+    def embed(self, texts: Sequence[str], kind: str) -> np.ndarray:
+        return np.stack([self._vectors[t] for t in texts])
+
+
+def _percentiles(ms: list[float]) -> dict:
+    a = np.asarray(ms)
+    return {"p50": float(np.percentile(a, 50)), "p95": float(np.percentile(a, 95)), "max": float(a.max()),
+            "n": len(ms)}
+
+
+def run(folder: Path, n_chunks: int) -> dict:
+    """Child-process body: synthesise, write, load and search; times, memory and load averages."""
+    out: dict = {"chunks": n_chunks, "docs": N_DOCS}
+    t0 = time.perf_counter()
+    import torch
+
+    from assistant.embedding import get_embedder
+    from assistant.indexing import corpus_fingerprint, load_index, write_index
+    from assistant.retrieval import search
+    from assistant.settings import Settings
+
+    torch.set_num_threads(1)  # see test_index_bench: on 2 shared cores one thread is faster for a query
+    settings = Settings(index_dir=folder)
+    embedder = get_embedder(settings)
+    embedder.load()
+    out["load_embedder_s"] = time.perf_counter() - t0
+    out["rss_embedder_mb"] = _rss_mb()[0]
+    out["torch_threads"] = torch.get_num_threads()
+
+    t0 = time.perf_counter()
+    docs, chunks = synthetic_corpus(n_chunks, N_DOCS)
+    vectors = random_unit_vectors(len(chunks), embedder.dim)
+    out["synthesise_s"] = time.perf_counter() - t0
+    out["chars"] = sum(len(c.text) for c in chunks)
+    out["reset_peak"] = _reset_peak()
+
+    marks: list[tuple[float, float]] = []
+    out["load_before_build"] = load_avg()
+    t0 = time.perf_counter()
+    write_index(folder, docs, chunks, [], vectors, embedder, corpus_fingerprint(settings),
+                progress=lambda frac, msg: marks.append((frac, time.perf_counter())))
+
+    def at(frac: float) -> float:
+        return next(t for f, t in marks if f >= frac)
+
+    out["build_s"] = time.perf_counter() - t0
+    out["build_jsonl_s"] = at(0.2) - at(0.0)
+    out["build_faiss_cache_s"] = at(0.5) - at(0.2)
+    out["build_bm25_s"] = at(1.0) - at(0.5)
+    out["rss_build_peak_mb"] = _rss_mb()[1]
+    out["disk_mb"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    del docs, chunks, vectors
+    gc.collect()
+
+    _reset_peak()
+    t0 = time.perf_counter()
+    index = load_index(settings, embedder)
+    out["load_index_s"] = time.perf_counter() - t0
+
+    questions = [json.loads(line)["question"] for line in
+                 (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    for q in questions[:5]:
+        search(index, embedder, q)  # warm-up
+    out["load_before_search"] = load_avg()
+    with_embed, qvecs = [], {}
+    for q in questions:
+        t0 = time.perf_counter()
+        search(index, embedder, q)
+        with_embed.append((time.perf_counter() - t0) * 1000)
+    embed_ms = []
+    for q in questions:
+        t0 = time.perf_counter()
+        qvecs[q] = embedder.embed([q], "query")[0]
+        embed_ms.append((time.perf_counter() - t0) * 1000)
+    pre = PrecomputedQueries(embedder, qvecs)
+    without = []
+    for q in questions:
+        t0 = time.perf_counter()
+        search(index, pre, q)
+        without.append((time.perf_counter() - t0) * 1000)
+    out["load_after_search"] = load_avg()
+    out["search_with_embed"] = _percentiles(with_embed)
+    out["query_embed"] = _percentiles(embed_ms)
+    out["search_without_embed"] = _percentiles(without)
+    cur, peak = _rss_mb()
+    out["rss_serve_mb"], out["rss_serve_peak_mb"] = cur, peak
+    out["rss_lifetime_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def test_scale_figures(tmp_path):
+    folder = tmp_path / "index"
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, str(folder), str(N_CHUNKS)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    r = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith(MARK))[len(MARK):])
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    def p(d: dict) -> str:
+        return f"p50 {d['p50']:6.1f} ms  p95 {d['p95']:6.1f} ms  max {d['max']:6.1f} ms  (n={d['n']})"
+
+    print(f"\n[scale bench] {r['chunks']:,} synthetic chunks ({r['chars'] / 1e6:.1f}M chars) in {r['docs']} documents; "
+          f"RANDOM unit vectors (384-d); fresh process, {wall:.0f} s wall")
+    print(f"  load embedder {r['load_embedder_s']:.1f} s (RSS {r['rss_embedder_mb']:.0f} MB); synthesise "
+          f"{r['synthesise_s']:.1f} s")
+    print(f"  build (write_index) {r['build_s']:.1f} s = JSONL {r['build_jsonl_s']:.1f} s + FAISS & vector cache "
+          f"{r['build_faiss_cache_s']:.1f} s + BM25 {r['build_bm25_s']:.1f} s; {r['disk_mb']:.0f} MB on disk "
+          f"({r['load_before_build']})")
+    print(f"  load_index {r['load_index_s']:.1f} s")
+    print(f"  resident memory: build peak {r['rss_build_peak_mb']:.0f} MB, serving {r['rss_serve_mb']:.0f} MB "
+          f"(peak {r['rss_serve_peak_mb']:.0f} MB), process lifetime peak {r['rss_lifetime_peak_mb']:.0f} MB "
+          f"(children ru_maxrss {child_peak:.0f} MB; per-phase peaks {'reset' if r['reset_peak'] else 'NOT reset'})")
+    print(f"  search incl. query embedding  {p(r['search_with_embed'])}  ({r['load_before_search']})")
+    print(f"  query embedding alone         {p(r['query_embed'])}")
+    print(f"  search excl. query embedding  {p(r['search_without_embed'])}  ({r['load_after_search']}); "
+          f"torch threads {r['torch_threads']}")
+
+
+if __name__ == "__main__":
+    print(MARK + json.dumps(run(Path(sys.argv[1]), int(sys.argv[2]))))
