@@ -309,15 +309,9 @@ def _fact_sentence(index, fact: Fact, query: Query) -> str:
                   subject=what, figure=fact.as_written)
 
 
-def _bigrams(s: str) -> set[str]:
-    return {s[i : i + 2] for i in range(len(s) - 1)}
-
-
 def _describe_subject(asked: str | None, found: str | None) -> str:
-    """Name the figure by the document's own subject when it is a near relative of what was asked."""
-    if found and (not asked or _bigrams(asked) & _bigrams(found)):
-        return found
-    return asked or found or "相关数字"
+    """Name the figure by what the document says it counts; the question's words only when it says nothing."""
+    return found or asked or "相关数字"
 
 
 def _answer_figure(index, embedder, question: str, query: Query, mention: str | None = None) -> Answer:

@@ -170,10 +170,13 @@ class Query:
             parts.append(f"{self.year}年")
         if self.period:
             parts.append(f"“{self.period}”期间" if self.period.startswith("十") else self.period)
-        if self.qualifier and self.subject and not self.subject.startswith(self.qualifier):
+        after = self.qualifier in ("总数", "不低于", "不超过", "达到")  # 床位总数, not 总数床位
+        if self.qualifier and self.subject and not after and not self.subject.startswith(self.qualifier):
             parts.append(self.qualifier)
         if self.subject:
             parts.append(self.subject)
+            if after and self.qualifier not in self.subject:
+                parts.append(self.qualifier)
         if not parts:
             return self.text
         return "".join(parts) + {"sum": "（合计）", "compare": "（比较）"}.get(self.intent, "")

@@ -11,13 +11,13 @@ FaissVectorStore, the embedding cache, bm25s over jieba tokens, the JSONL files)
 embedded by the real e5-small (torch on 1 thread): search is timed with and without that
 query embedding.
 
-Everything runs in a fresh process so its peak resident memory (VmHWM, reset between phases) is its own.
+Build and serve each run in a fresh process, so their peak resident memory (VmHWM, reset between
+phases) is their own; both load the embedder, as `assistant index` and the app do.
 Run with `make bench` (or `pytest tests/bench/test_scale_bench.py -s -p no:cacheprovider -o addopts=""`).
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -139,60 +139,70 @@ def _percentiles(ms: list[float]) -> dict:
             "n": len(ms)}
 
 
-def run(folder: Path, n_chunks: int) -> dict:
-    """Child-process body: synthesise, write, load and search; times, memory and load averages."""
-    out: dict = {"chunks": n_chunks, "docs": N_DOCS}
+def _embedder(out: dict):
+    """The real e5-small, loaded, with torch on one thread; load time and RSS recorded in `out`."""
     t0 = time.perf_counter()
     import torch
 
     from assistant.embedding import get_embedder
-    from assistant.indexing import corpus_fingerprint, load_index, write_index
-    from assistant.retrieval import search
     from assistant.settings import Settings
 
     torch.set_num_threads(1)  # see test_index_bench: on 2 shared cores one thread is faster for a query
-    settings = Settings(index_dir=folder)
-    embedder = get_embedder(settings)
+    embedder = get_embedder(Settings())
     embedder.load()
     out["load_embedder_s"] = time.perf_counter() - t0
     out["rss_embedder_mb"] = _rss_mb()[0]
-    out["torch_threads"] = torch.get_num_threads()
+    return embedder
 
+
+def build(folder: Path, n_chunks: int) -> dict:
+    """Child-process body: synthesise and write the index, as `assistant index` would with its embedder loaded."""
+    from assistant.indexing import write_index
+
+    out: dict = {"chunks": n_chunks, "docs": N_DOCS}
+    embedder = _embedder(out)
     t0 = time.perf_counter()
     docs, chunks = synthetic_corpus(n_chunks, N_DOCS)
     vectors = random_unit_vectors(len(chunks), embedder.dim)
     out["synthesise_s"] = time.perf_counter() - t0
     out["chars"] = sum(len(c.text) for c in chunks)
+    out["rss_synth_mb"] = _rss_mb()[0]
     out["reset_peak"] = _reset_peak()
+    out["load_before"] = load_avg()
+    phases: list[tuple[str, float, float]] = []  # (message, time, peak RSS of the phase that ended)
 
-    marks: list[tuple[float, float]] = []
-    out["load_before_build"] = load_avg()
+    def mark(frac: float, msg: str) -> None:
+        phases.append((msg, time.perf_counter(), _rss_mb()[1]))
+        _reset_peak()
+
     t0 = time.perf_counter()
-    write_index(folder, docs, chunks, [], vectors, embedder, corpus_fingerprint(settings),
-                progress=lambda frac, msg: marks.append((frac, time.perf_counter())))
-
-    def at(frac: float) -> float:
-        return next(t for f, t in marks if f >= frac)
-
+    write_index(folder, docs, chunks, [], vectors, embedder, "synthetic", progress=mark)
     out["build_s"] = time.perf_counter() - t0
-    out["build_jsonl_s"] = at(0.2) - at(0.0)
-    out["build_faiss_cache_s"] = at(0.5) - at(0.2)
-    out["build_bm25_s"] = at(1.0) - at(0.5)
-    out["rss_build_peak_mb"] = _rss_mb()[1]
+    out["phases"] = [{"phase": phases[i][0], "s": phases[i + 1][1] - phases[i][1], "peak_mb": phases[i + 1][2]}
+                     for i in range(len(phases) - 1)]
+    out["rss_build_peak_mb"] = max(p["peak_mb"] for p in out["phases"])
     out["disk_mb"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
-    del docs, chunks, vectors
-    gc.collect()
+    out["load_after"] = load_avg()
+    return out
 
-    _reset_peak()
+
+def serve(folder: Path) -> dict:
+    """Child-process body: load the index as the app does and search with the gold questions."""
+    from assistant.indexing import load_index
+    from assistant.retrieval import search
+    from assistant.settings import Settings
+
+    out: dict = {}
+    embedder = _embedder(out)
     t0 = time.perf_counter()
-    index = load_index(settings, embedder)
+    index = load_index(Settings(index_dir=folder), embedder)
     out["load_index_s"] = time.perf_counter() - t0
-
+    out["rss_loaded_mb"] = _rss_mb()[0]
     questions = [json.loads(line)["question"] for line in
                  (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     for q in questions[:5]:
         search(index, embedder, q)  # warm-up
-    out["load_before_search"] = load_avg()
+    out["load_before"] = load_avg()
     with_embed, qvecs = [], {}
     for q in questions:
         t0 = time.perf_counter()
@@ -209,44 +219,46 @@ def run(folder: Path, n_chunks: int) -> dict:
         t0 = time.perf_counter()
         search(index, pre, q)
         without.append((time.perf_counter() - t0) * 1000)
-    out["load_after_search"] = load_avg()
+    out["load_after"] = load_avg()
     out["search_with_embed"] = _percentiles(with_embed)
     out["query_embed"] = _percentiles(embed_ms)
     out["search_without_embed"] = _percentiles(without)
-    cur, peak = _rss_mb()
-    out["rss_serve_mb"], out["rss_serve_peak_mb"] = cur, peak
-    out["rss_lifetime_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["rss_serve_mb"], out["rss_serve_peak_mb"] = _rss_mb()
     return out
+
+
+def _child(*args: str) -> tuple[dict, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    return json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith(MARK))[len(MARK):]), wall
 
 
 def test_scale_figures(tmp_path):
     folder = tmp_path / "index"
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, str(folder), str(N_CHUNKS)], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - t0
-    r = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith(MARK))[len(MARK):])
-    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    b, b_wall = _child("build", str(folder), str(N_CHUNKS))
+    s, s_wall = _child("serve", str(folder))
 
     def p(d: dict) -> str:
         return f"p50 {d['p50']:6.1f} ms  p95 {d['p95']:6.1f} ms  max {d['max']:6.1f} ms  (n={d['n']})"
 
-    print(f"\n[scale bench] {r['chunks']:,} synthetic chunks ({r['chars'] / 1e6:.1f}M chars) in {r['docs']} documents; "
-          f"RANDOM unit vectors (384-d); fresh process, {wall:.0f} s wall")
-    print(f"  load embedder {r['load_embedder_s']:.1f} s (RSS {r['rss_embedder_mb']:.0f} MB); synthesise "
-          f"{r['synthesise_s']:.1f} s")
-    print(f"  build (write_index) {r['build_s']:.1f} s = JSONL {r['build_jsonl_s']:.1f} s + FAISS & vector cache "
-          f"{r['build_faiss_cache_s']:.1f} s + BM25 {r['build_bm25_s']:.1f} s; {r['disk_mb']:.0f} MB on disk "
-          f"({r['load_before_build']})")
-    print(f"  load_index {r['load_index_s']:.1f} s")
-    print(f"  resident memory: build peak {r['rss_build_peak_mb']:.0f} MB, serving {r['rss_serve_mb']:.0f} MB "
-          f"(peak {r['rss_serve_peak_mb']:.0f} MB), process lifetime peak {r['rss_lifetime_peak_mb']:.0f} MB "
-          f"(children ru_maxrss {child_peak:.0f} MB; per-phase peaks {'reset' if r['reset_peak'] else 'NOT reset'})")
-    print(f"  search incl. query embedding  {p(r['search_with_embed'])}  ({r['load_before_search']})")
-    print(f"  query embedding alone         {p(r['query_embed'])}")
-    print(f"  search excl. query embedding  {p(r['search_without_embed'])}  ({r['load_after_search']}); "
-          f"torch threads {r['torch_threads']}")
+    print(f"\n[scale bench] {b['chunks']:,} synthetic chunks ({b['chars'] / 1e6:.1f}M chars) in {b['docs']} documents; "
+          "RANDOM unit vectors (384-d), real e5-small query vectors; torch 1 thread")
+    print(f"  build process ({b_wall:.0f} s wall): load embedder {b['load_embedder_s']:.1f} s "
+          f"(RSS {b['rss_embedder_mb']:.0f} MB), synthesise {b['synthesise_s']:.1f} s (RSS {b['rss_synth_mb']:.0f} MB)")
+    print(f"    write_index {b['build_s']:.1f} s, {b['disk_mb']:.0f} MB on disk ({b['load_before']} → {b['load_after']}):")
+    for ph in b["phases"]:
+        print(f"      {ph['phase']:<10} {ph['s']:6.1f} s   peak RSS {ph['peak_mb']:6.0f} MB")
+    print(f"    build peak RSS {b['rss_build_peak_mb']:.0f} MB"
+          f"{'' if b['reset_peak'] else ' (per-phase peaks NOT reset: all are the process peak)'}")
+    print(f"  serve process ({s_wall:.0f} s wall): load embedder {s['load_embedder_s']:.1f} s "
+          f"(RSS {s['rss_embedder_mb']:.0f} MB), load_index {s['load_index_s']:.1f} s (RSS {s['rss_loaded_mb']:.0f} MB); "
+          f"after searching RSS {s['rss_serve_mb']:.0f} MB, peak {s['rss_serve_peak_mb']:.0f} MB")
+    print(f"    search incl. query embedding  {p(s['search_with_embed'])}  ({s['load_before']})")
+    print(f"    query embedding alone         {p(s['query_embed'])}")
+    print(f"    search excl. query embedding  {p(s['search_without_embed'])}  ({s['load_after']})")
 
 
 if __name__ == "__main__":
-    print(MARK + json.dumps(run(Path(sys.argv[1]), int(sys.argv[2]))))
+    result = build(Path(sys.argv[2]), int(sys.argv[3])) if sys.argv[1] == "build" else serve(Path(sys.argv[2]))
+    print(MARK + json.dumps(result))
