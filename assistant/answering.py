@@ -106,7 +106,8 @@ def _checked(answer: Answer) -> Answer:
     """The last gate: a figure in the text that no citation holds never leaves (it cannot happen by design)."""
     from .verification import unsupported_figures
 
-    bad = unsupported_figures(answer.text, answer.citations)
+    asked = Citation(doc_id="", doc_title="", section="", text=answer.question, start=0, end=0)
+    bad = unsupported_figures(answer.text, (*answer.citations, asked))  # echoing the question is not inventing
     if not bad:
         return answer
     log.error("unsupported figures %s in answer to %r", bad, answer.question)
@@ -116,6 +117,7 @@ def _checked(answer: Answer) -> Answer:
 
 # ---------------------------------------------------------------- understanding helpers
 
+_NARROW = re.compile(r"^(?:那|那么)?[^，。？?]{1,12}?的(?:呢|有多少|有几|是多少|占多少)")
 _DRILL = re.compile(r"^(?:那|那么)?(?:其中|这其中|这里面|里面|当中|这些里面|这些中)")
 _WHICH = re.compile(r"谁|哪个|哪一|哪家|更多|更少|更高|更低|最多|最少|最高|最低|比较|相比")
 
@@ -124,7 +126,9 @@ def _with_context(index, query: Query, history: Sequence[Turn | str]) -> Query:
     """A follow-up with no subject of its own ("市级的呢？", "其中跨区的有多少？") leans on the turn before."""
     if not history or not query.inherited:
         return query
-    drill = _DRILL.match(query.text)  # "其中跨区的有多少？" counts a part of what was asked before
+    # "其中跨区的有多少？", "80岁以上的呢？": a part of what was asked before
+    drill = _DRILL.match(query.text) or (_NARROW.match(query.text) and "subject" in query.inherited
+                                         and question_content(query, with_context=False).strip())
     if not drill and "subject" not in query.inherited and _subject_bigrams(index, query) is not None:
         return query  # "离婚登记呢？" names its own subject: the earlier one must not pull the answer back
     from .dialogue import resolve
@@ -133,6 +137,9 @@ def _with_context(index, query: Query, history: Sequence[Turn | str]) -> Query:
     prev = last.query if isinstance(last, Turn) and last.query else resolve(
         last.question if isinstance(last, Turn) else last, history[:-1], vocabulary(index))
     prev_context = _with_context(index, prev, history[:-1]).context if len(history) > 1 else None
+    if drill:  # a part of a total is not itself a total, and the earlier subject is context, not a gate
+        query = replace(query, qualifier=None if "qualifier" in query.inherited else query.qualifier,
+                        subject=None if "subject" in query.inherited else query.subject)
     return replace(query, context=" ".join(t for t in (prev.text, prev_context) if t))
 
 
@@ -226,7 +233,8 @@ def _subject_bigrams(index, query: Query) -> set[str] | None:
 
 
 _RATE = re.compile(r"率|比例|占比|比重|百分之|百分比")
-_MONEY = re.compile(r"资金|经费|金额|多少钱|万元|亿元|补贴标准")
+_MONEY = re.compile(r"资金|经费|金额|数额|捐款|善款|多少钱|万元|亿元|补贴标准")
+_AGE = re.compile(r"多大|年龄|岁数|几岁|多少岁|寿命")
 
 
 def _asked_unit(index, query: Query) -> tuple[Query, bool]:
@@ -239,16 +247,18 @@ def _asked_unit(index, query: Query) -> tuple[Query, bool]:
             return replace(query, unit="%"), True
         if _MONEY.search(text):
             return replace(query, unit="元"), True
+        if _AGE.search(text):
+            return replace(query, unit="岁"), True
         explicit = asked_unit(text, index._units) or unit_hint(text)
         if explicit:
             return replace(query, unit=explicit), True
     return query, False
 
 
-def _content(query: Query) -> set[str]:
-    """Bigrams of what the question asks about, with a subject carried over from the conversation."""
+def _content(query: Query, index=None) -> set[str]:
+    """Bigrams of what the question asks about, with its subject in the documents' wording."""
     content = bigrams(question_content(query))
-    if "subject" in query.inherited and query.subject:
+    if query.subject and ("subject" in query.inherited or (index is not None and _subject_bigrams(index, query))):
         content |= bigrams(canonicalize(query.subject))
     return content
 
@@ -260,18 +270,19 @@ def best_facts(index, embedder, query: Query, district: str | None, k: int = 3,
 
     q, unit_explicit = _asked_unit(index, replace(query, district=district, districts=()))
     subject = _subject_bigrams(index, q)
-    content = _content(q)
+    content = _content(q, index)
     if not content:
         return []
     hits = search(index, embedder, f"{query.text} {q.describe()}", k=8, query=q)
     hit_rank = {h.chunk.chunk_id: h.rank for h in hits}
+    focus = bigrams(question_content(q, with_context=False)) if q.context else None
     scored = []
     for view in _views(index):
         if district and view.fact.district != district:
             continue
         if mention and mention not in view.sentence:
             continue
-        s = match_fact(view, q, content, subject, index._idf, unit_explicit)
+        s = match_fact(view, q, content, subject, index._idf, unit_explicit, focus)
         if s is None or s < MIN_SCORE:
             continue
         rank = hit_rank.get(view.fact.chunk_id)

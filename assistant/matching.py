@@ -20,7 +20,7 @@ _ITEM_MARKS = _CLAUSE_MARKS + "、"
 _AGES = frozenset({"岁", "周岁"})
 _CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
 _EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
-_FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几)")
+_FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几|呢)")
 _VERB_STARTS = frozenset("评获被参做发给领办去来到让在有是用得拿接受享住进入出看听学报申提补选登能会要将已")
 _STATED = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?[\u4e00-\u9fff%]")
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
@@ -78,15 +78,15 @@ def coverage(needle: set[str], hay: set[str]) -> float:
     return len(needle & hay) / len(needle) if needle else 0.0
 
 
-def question_content(query: Query) -> str:
+def question_content(query: Query, with_context: bool = True) -> str:
     """The question less its places, years and question words: what is being asked about."""
     from .keywords import tokenize
 
     places = {query.district, *query.districts} - {None}
     drop = {n for d in places for n in (d, *DISTRICTS.get(d, ()))}
-    text = f"{query.text} {query.context}" if query.context else query.text
+    text = f"{query.text} {query.context}" if query.context and with_context else query.text
     words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
-             and not re.fullmatch(r"[\d.]+\D{0,2}|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
+             and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     return " ".join(words)
 
 
@@ -120,8 +120,10 @@ def unit_matches(asked: str, unit: str) -> bool:
 def asked_unit(text: str, known_units: Iterable[str]) -> str | None:
     """The classifier a question counts in (几届, 第几轮, 多少客), if the corpus knows it as a unit."""
     known = set(known_units)
-    for m in re.finditer(r"(?:第?几|多少)个?([\u4e00-\u9fff]{1,2})", text):
-        word = m.group(1)
+    for m in re.finditer(r"(?:第?几|多少)(个?)([\u4e00-\u9fff]{1,2})", text):
+        if m.group(1):
+            return "个" if "个" in known else None  # "多少个项目": the classifier is 个, 项目 the noun
+        word = m.group(2)
         for cand in (word, word[:1]):
             if cand in known:
                 return cand
@@ -198,7 +200,7 @@ def _counted_noun(text: str, unit: str | None) -> str | None:
 
 
 def match_fact(view: FactView, query: Query, content: set[str], subject: set[str] | None,
-               idf: dict[str, float], unit_explicit: bool = True) -> float | None:
+               idf: dict[str, float], unit_explicit: bool = True, focus: set[str] | None = None) -> float | None:
     """Score of a fact as the answer, or None when a gate rules it out.
 
     `content` is the bigrams of the question's content words; `subject` the bigrams of a subject the
@@ -226,8 +228,10 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
     item_cov = weighted_coverage(content, view.item_bigrams, idf)
     clause_cov = weighted_coverage(content, view.clause_bigrams, idf)
     sent_cov = weighted_coverage(content, view.sentence_bigrams, idf)
-    if subject is None and clause_cov < 0.5:
-        return None
+    if subject is None:  # no known subject: the question's own words must stand around the figure
+        own_cov = weighted_coverage(focus, view.clause_bigrams, idf) if focus else clause_cov
+        if own_cov < 0.5 and not (sent_cov >= 0.7 and own_cov >= 0.3):
+            return None
     own = bigrams(canonicalize(fact.subject or ""))
     score = 3.0 * item_cov + 1.5 * clause_cov + 1.0 * sent_cov + 1.5 * weighted_coverage(own, content, idf)
     counted = _counted_noun(query.text, query.unit)
@@ -239,13 +243,15 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
     stated = [m.group(0) for m in _STATED.finditer(query.text)]
     if any(f in view.sentence for f in stated):
         score += 2.0  # "805家社会组织里直接登记的有几家": the answer stands beside the figure the question quotes
-    focus = _FOCUS.search(query.text)
-    if focus:  # "结婚登记里面跨省的有多少": the part after 里面/其中 is what is counted
-        score += 3.0 * weighted_coverage(bigrams(canonicalize(focus.group(1))), view.item_bigrams, idf)
+    part = _FOCUS.search(query.text)
+    if part:  # "结婚登记里面跨省的有多少": the part after 里面/其中 is what is counted
+        focus = (focus or set()) | bigrams(canonicalize(part.group(1)))
+    if focus:  # a follow-up's own words ("80岁以上的呢") outweigh the earlier question it leans on
+        score += 3.0 * weighted_coverage(focus, view.item_bigrams, idf)
     if view.superseded:  # "由21.52%提升至27%": the earlier value answers only a question about the past
         score += 1.5 if _EARLIER_CUE.search(query.text) else -1.5
-    if unit_ok:
-        score += 0.5
+    if unit_ok:  # the very unit asked (个 for 多少个) over an equivalent one (家); a guessed unit counts little
+        score += (0.5 if fact.unit == query.unit else 0.25) if unit_explicit else 0.2
     if query.qualifier and (fact.qualifier == query.qualifier or query.qualifier in view.clause):
         score += 1.0
     if query.year is not None and fact.year == query.year:

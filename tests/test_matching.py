@@ -97,7 +97,7 @@ def test_unit_matches(asked, unit, ok):
 @pytest.mark.parametrize(
     "text, expected",
     [("上海22年评的是第几届先进社会组织？", "届"), ("做到第几轮了", "轮"), ("能供多少客", "客"),
-     ("有几个镇", "镇"), ("是多少", None)],
+     ("有几个镇", "个"), ("多少个项目", "个"), ("是多少", None)],
 )
 def test_asked_unit_takes_the_classifier_after_ji_or_duoshao(text, expected):
     assert asked_unit(text, {"届", "轮", "客", "镇", "个", "家"}) == expected
