@@ -10,8 +10,10 @@ Nothing is loaded at import time; a model is loaded on the first `embed` call (o
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -226,7 +228,7 @@ def get_embedder(settings: Settings) -> Embedder:
     """The embedder `settings.embedder` names; ConfigError listing the valid names otherwise."""
     name = settings.embedder.strip()
     if name == "e5-small":
-        return E5SmallEmbedder(settings.model_cache_dir)
+        return E5SmallEmbedder(settings.model_cache_dir, threads=settings.embed_threads)
     if name.startswith("openai:") and name[len("openai:") :].strip():
         return OpenAIEmbedder(name[len("openai:") :].strip(), settings.llm_base_url, settings.llm_api_key,
                               settings.llm_timeout)
@@ -237,10 +239,27 @@ def get_embedder(settings: Settings) -> Embedder:
                 f"embedder={name!r} 是一个文件夹，但不是 sentence-transformers 模型文件夹"
                 "（缺少 modules.json 和 config.json）。"
             )
-        return SentenceTransformerEmbedder(folder)
+        return SentenceTransformerEmbedder(folder, threads=settings.embed_threads)
     raise ConfigError(
         f"未知的向量模型设置 embedder={name!r}（ASSISTANT_EMBEDDER）。可用的有：{'、'.join(VALID_NAMES)}。"
     )
+
+
+@contextlib.contextmanager
+def all_cores():
+    """Let torch use every core for a while (an index build), then go back to the embedder's setting."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def as_llama_index(embedder: Embedder) -> BaseEmbedding:

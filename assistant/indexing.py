@@ -177,16 +177,22 @@ def _embed_with_cache(index_dir: Path, embedder, chunks: Sequence[Chunk], say: P
     cache = _read_cache(index_dir, embedder)
     texts = [passage_text(c) for c in chunks]
     keys = [_text_key(embedder.name, t) for t in texts]
-    todo = [i for i, k in enumerate(keys) if k not in cache]
+    # Longest first, so each batch pads to texts of about its own length.
+    todo = sorted((i for i, k in enumerate(keys) if k not in cache), key=lambda i: -len(texts[i]))
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     for i, k in enumerate(keys):
         if k in cache:
             vectors[i] = cache[k]
+    from .embedding import all_cores
+
     batch = 32
-    for n in range(0, len(todo), batch):
-        ids = todo[n : n + batch]
-        vectors[ids] = embedder.embed([texts[i] for i in ids], kind="passage")
-        say(0.25 + 0.65 * (n + len(ids)) / max(1, len(todo)), f"向量化 {n + len(ids)}/{len(todo)}")
+    if todo and hasattr(embedder, "load"):
+        embedder.load()  # loading sets the embedder's own thread count: do it before taking every core
+    with all_cores():
+        for n in range(0, len(todo), batch):
+            ids = todo[n : n + batch]
+            vectors[ids] = embedder.embed([texts[i] for i in ids], kind="passage")
+            say(0.25 + 0.65 * (n + len(ids)) / max(1, len(todo)), f"向量化 {n + len(ids)}/{len(todo)}")
     return vectors, len(todo)
 
 
@@ -221,13 +227,13 @@ def _write_vectors(path: Path, chunks: Sequence[Chunk], vectors: np.ndarray) -> 
     from llama_index.vector_stores.faiss import FaissVectorStore
 
     store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(vectors.shape[1]))
-    nodes = [
-        TextNode(id_=c.chunk_id, text=c.text, embedding=vectors[i].tolist(),
-                 metadata={"doc_title": c.doc_title, "section": c.section_str, "district": c.district})
-        for i, c in enumerate(chunks)
-    ]
-    if nodes:
-        store.add(nodes)
+    batch = 2000  # nodes hold their vectors as Python floats: add them a batch at a time
+    for n in range(0, len(chunks), batch):
+        store.add([
+            TextNode(id_=c.chunk_id, text=c.text, embedding=vectors[n + i].tolist(),
+                     metadata={"doc_title": c.doc_title, "section": c.section_str, "district": c.district})
+            for i, c in enumerate(chunks[n : n + batch])
+        ])
     store.persist(persist_path=str(path))
 
 

@@ -105,8 +105,11 @@ class KeywordIndex:
     def build(cls, texts: Sequence[str]) -> KeywordIndex:
         import bm25s
 
+        # Token ids as they are produced (not lists of strings): 100,000 chunks stay within memory.
+        vocab: dict[str, int] = {"": 0}
+        ids = [[vocab.setdefault(w, len(vocab)) for w in tokenize(t)] or [0] for t in texts]
         retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
-        retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
+        retriever.index((ids, vocab), show_progress=False)
         return cls(retriever, len(texts))
 
     def save(self, folder: Path) -> None:
