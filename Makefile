@@ -9,10 +9,14 @@ $(PY):
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-setup: $(PY)
+setup: $(VENV)/.installed
+
+# Reinstalls only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(PY)
 	# torch first and pinned: the CPU build lies on this machine's disk; unpinned it pulls CUDA.
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[test]'
+	touch $@
 
 app: setup
 	$(PY) app.py
