@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no phoning home
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    noisy_loggers = ("httpx", "urllib3", "jieba", "sentence_transformers", "transformers", "faiss", "llama_index")
+    noisy_loggers = ("httpx", "urllib3", "jieba", "sentence_transformers", "transformers", "faiss", "llama_index",
+                     "bm25s")
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -138,8 +138,9 @@ def _with_context(index, query: Query, history: Sequence[Turn | str]) -> Query:
         last.question if isinstance(last, Turn) else last, history[:-1], vocabulary(index))
     prev_context = _with_context(index, prev, history[:-1]).context if len(history) > 1 else None
     if drill:  # a part of a total is not itself a total, and the earlier subject is context, not a gate
+        own_subject = "subject" not in query.inherited and _subject_bigrams(index, query) is not None
         query = replace(query, qualifier=None if "qualifier" in query.inherited else query.qualifier,
-                        subject=None if "subject" in query.inherited else query.subject)
+                        subject=query.subject if own_subject else None)
     return replace(query, context=" ".join(t for t in (prev.text, prev_context) if t))
 
 
