@@ -20,6 +20,7 @@ _ITEM_MARKS = _CLAUSE_MARKS + "、"
 _AGES = frozenset({"岁", "周岁"})
 _CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
 _EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
+_MODIFIER = re.compile(r"([\u4e00-\u9fff]{2})的(?:有|是|占)?(?:多少|几)")
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几|呢)")
 _VERB_STARTS = frozenset("评获被参做发给领办去来到让在有是用得拿接受享住进入出看听学报申提补选登能会要将已")
 _STATED = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?[\u4e00-\u9fff%]")
@@ -140,6 +141,7 @@ class FactView:
     item: str  # the list item holding the figure (between 、，；。), where the counted noun stands
     doc_years: tuple[int, ...]
     superseded: bool  # the figure is the old value of a change ("由21.52%提升至27%")
+    before_bigrams: frozenset[str]  # the few words right before the figure, inside its clause
     item_bigrams: frozenset[str]
     clause_bigrams: frozenset[str]
     sentence_bigrams: frozenset[str]
@@ -160,8 +162,10 @@ def view_fact(fact: Fact, doc_text: str, doc_years: Sequence[int]) -> FactView:
     item_words = item + (fact.subject or "")
     superseded = bool(_CHANGE_AFTER.match(doc_text, fact.end))
     lead = doc_text[fact.sentence_start : fact.end] + clause + (fact.context or "")
+    c0 = max(doc_text.rfind(ch, 0, fact.start) for ch in _CLAUSE_MARKS) + 1
+    before = doc_text[max(c0, fact.start - 8) : fact.start]
     return FactView(fact=fact, clause=clause, sentence=sentence, item=item, doc_years=tuple(doc_years),
-                    superseded=superseded,
+                    superseded=superseded, before_bigrams=frozenset(bigrams(canonicalize(before))),
                     item_bigrams=frozenset(bigrams(canonicalize(item_words), chars=True)),
                     clause_bigrams=frozenset(bigrams(canonicalize(clause + (fact.context or "")), chars=True)),
                     sentence_bigrams=frozenset(bigrams(canonicalize(sentence), chars=True)),
@@ -225,7 +229,8 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         return None  # "有多少养老院" asks for a total, not for how many are added in a year
     if subject is not None and coverage(subject, view.lead_bigrams) < 0.75:
         return None  # the thing asked about is named neither in the figure's clause nor before it
-    item_cov = weighted_coverage(content, view.item_bigrams, idf)
+    # A follow-up's own words ("其中跨省的呢") pick the figure's item; the earlier question only its sentence.
+    item_cov = weighted_coverage(focus or content, view.item_bigrams, idf)
     clause_cov = weighted_coverage(content, view.clause_bigrams, idf)
     sent_cov = weighted_coverage(content, view.sentence_bigrams, idf)
     if subject is None:  # no known subject: the question's own words must stand around the figure
@@ -246,6 +251,13 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
     part = _FOCUS.search(query.text)
     if part:  # "结婚登记里面跨省的有多少": the part after 里面/其中 is what is counted
         focus = (focus or set()) | bigrams(canonicalize(part.group(1)))
+    modifier = _MODIFIER.search(query.text)
+    if modifier:  # "离婚登记跨省的有几对": the two characters before 的有几 single out the figure
+        focus = (focus or set()) | bigrams(modifier.group(1))
+    # The words just before a figure describe it ("非沪籍第四批次", "改建180张").
+    score += 1.5 * weighted_coverage(focus or content, view.before_bigrams, idf)
+    if query.qualifier == "总数" and fact.qualifier in ("总数", "累计") and not fact.subject:
+        score += 1.5  # "总共多少块" → "总计3161块": the bare total after a list, not one of its parts
     if focus:  # a follow-up's own words ("80岁以上的呢") outweigh the earlier question it leans on
         score += 3.0 * weighted_coverage(focus, view.item_bigrams, idf)
     if view.superseded:  # "由21.52%提升至27%": the earlier value answers only a question about the past
