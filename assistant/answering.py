@@ -235,7 +235,7 @@ def _subject_bigrams(index, query: Query) -> set[str] | None:
 
 _RATE = re.compile(r"率|比例|占比|比重|百分之|百分比")
 _MONEY = re.compile(r"资金|经费|金额|数额|捐款|善款|多少钱|万元|亿元|补贴标准")
-_AGE = re.compile(r"多大|年龄|岁数|几岁|多少岁|寿命")
+_AGE = re.compile(r"年龄|岁数|几岁|多少岁|寿命|多大年纪")
 
 
 def _asked_unit(index, query: Query) -> tuple[Query, bool]:

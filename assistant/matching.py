@@ -20,6 +20,7 @@ _ITEM_MARKS = _CLAUSE_MARKS + "、"
 _AGES = frozenset({"岁", "周岁"})
 _CHANGE_AFTER = re.compile(r"[^，；。0-9]{0,8}?(?:提升|提高|增加|增长|上升|下降|减少|降低|扩大|缩小)(?:至|到|为)")
 _EARLIER_CUE = re.compile(r"原来|之前|此前|以前|原先|起初|末期|十三五|扩额前|提升前|以往")
+_TOTAL_CUE = re.compile(r"总共|总计|合计|一共|共计|加起来|总数")
 _MODIFIER = re.compile(r"([\u4e00-\u9fff]{2})的(?:有|是|占)?(?:多少|几)")
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占)?(?:多少|几|呢)")
 _VERB_STARTS = frozenset("评获被参做发给领办去来到让在有是用得拿接受享住进入出看听学报申提补选登能会要将已")
@@ -163,9 +164,10 @@ def view_fact(fact: Fact, doc_text: str, doc_years: Sequence[int]) -> FactView:
     superseded = bool(_CHANGE_AFTER.match(doc_text, fact.end))
     lead = doc_text[fact.sentence_start : fact.end] + clause + (fact.context or "")
     c0 = max(doc_text.rfind(ch, 0, fact.start) for ch in _CLAUSE_MARKS) + 1
-    before = doc_text[max(c0, fact.start - 8) : fact.start]
+    # back to the previous figure or conjunction: "实体工作服务站和4个…" says nothing about the 4
+    before = re.split(r"[0-9和及与、]", doc_text[max(c0, fact.start - 8) : fact.start])[-1]
     return FactView(fact=fact, clause=clause, sentence=sentence, item=item, doc_years=tuple(doc_years),
-                    superseded=superseded, before_bigrams=frozenset(bigrams(canonicalize(before))),
+                    superseded=superseded, before_bigrams=frozenset(bigrams(canonicalize(before), chars=True)),
                     item_bigrams=frozenset(bigrams(canonicalize(item_words), chars=True)),
                     clause_bigrams=frozenset(bigrams(canonicalize(clause + (fact.context or "")), chars=True)),
                     sentence_bigrams=frozenset(bigrams(canonicalize(sentence), chars=True)),
@@ -241,10 +243,11 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
     score = 3.0 * item_cov + 1.5 * clause_cov + 1.0 * sent_cov + 1.5 * weighted_coverage(own, content, idf)
     counted = _counted_noun(query.text, query.unit)
     if counted:  # "多少名困境儿童": the noun after the classifier must be what the figure counts
-        cov = coverage(bigrams(canonicalize(counted)), view.item_bigrams)
-        if cov == 0:
+        noun = bigrams(canonicalize(counted))
+        if coverage(noun, view.item_bigrams) == 0:
             return None
-        score += 2.0 * cov
+        # what the figure itself counts decides between figures sharing an item ("1000个活力楼组和12个活力楼群")
+        score += 2.0 * coverage(noun, bigrams(canonicalize(fact.subject or view.item)))
     stated = [m.group(0) for m in _STATED.finditer(query.text)]
     if any(f in view.sentence for f in stated):
         score += 2.0  # "805家社会组织里直接登记的有几家": the answer stands beside the figure the question quotes
@@ -256,8 +259,8 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
         focus = (focus or set()) | bigrams(modifier.group(1))
     # The words just before a figure describe it ("非沪籍第四批次", "改建180张").
     score += 1.5 * weighted_coverage(focus or content, view.before_bigrams, idf)
-    if query.qualifier == "总数" and fact.qualifier in ("总数", "累计") and not fact.subject:
-        score += 1.5  # "总共多少块" → "总计3161块": the bare total after a list, not one of its parts
+    if fact.qualifier in ("总数", "累计") and not fact.subject and _TOTAL_CUE.search(query.text):
+        score += 2.5  # "总共多少块" → "总计3161块": the bare total after a list, not one of its parts
     if focus:  # a follow-up's own words ("80岁以上的呢") outweigh the earlier question it leans on
         score += 3.0 * weighted_coverage(focus, view.item_bigrams, idf)
     if view.superseded:  # "由21.52%提升至27%": the earlier value answers only a question about the past
