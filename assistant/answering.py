@@ -358,7 +358,8 @@ def _answer_across(index, embedder, question: str, query: Query) -> Answer:
         from .numbers import format_quantity
 
         fig = format_quantity(total, rows[0][1].unit)
-        computation = "+".join(r[1].as_written for r in rows) + f"={fig}"
+        parts = "，".join(f"{d}{f'{f.year}年' if f.year else ''}{f.as_written}" for d, f in rows)
+        computation = "+".join(r[1].as_written for r in rows) + f"={fig}；{parts}"
         text = render("answer_sum", understood_as=replace(query, intent="lookup").describe(), total=fig,
                       computation=computation)
         return Answer(question=question, text=text, value=total, unit=rows[0][1].unit, as_written=fig,
