@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .lexicon import CITY, DOMAIN_TERMS, SYNONYMS
+from .lexicon import CITY, DOMAIN_TERMS, QUALIFIERS, SYNONYMS
 from .matching import (
     FactView,
     asked_unit,
@@ -80,6 +80,7 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
     if missing and "year" in query.inherited and not _coverage_gap(index, replace(query, year=None)):
         # "普陀2024年…" then "宝山呢？": the year came from the conversation; answer the years 宝山 has.
         lead, query, missing = f"{missing}，以下为文件中{query.district or ''}的数字：", replace(query, year=None), None
+        understood = query.describe()
     if mention and missing:
         missing = f"文件中没有{named}的资料"
     if missing:
@@ -311,8 +312,8 @@ def _fact_sentence(index, fact: Fact, query: Query) -> str:
     plan = "计划" if (doc.meta.doc_type or "").endswith("要点") and "计划" not in (fact.qualifier or "") else ""
     what = _describe_subject(query.subject, fact.subject)
     qual = fact.qualifier or ""
-    if qual and what.startswith(qual):
-        qual = ""
+    if qual and (what.startswith(qual) or any(form in what for form in QUALIFIERS.get(qual, ()))):
+        qual = ""  # 改建 before 居家环境适老化改造 says it twice
     if qual in _BOUNDS:  # 护理型床位占比不低于60%: the bound reads after the thing it bounds
         what, qual = what + qual, ""
     elif qual and qual not in _VERBS:

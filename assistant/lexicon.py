@@ -180,4 +180,6 @@ SUBJECT_UNITS: tuple[tuple[str, str], ...] = (
 GENERIC_TERMS: frozenset[str] = frozenset({
     "老年人", "养老服务", "社区养老服务", "居家养老", "民政局", "街镇", "工作要点", "中期评估", "十四五",
     "社会工作", "社工",
+    # who a service is for, not what is counted when an activity is named too (给多少户老年人家庭做适老化改造)
+    "老年人家庭", "老人家庭", "家庭", "老人", "居民", "困难群众", "群众", "儿童",
 })
