@@ -452,11 +452,3 @@ def parse_question(text: str, vocabulary: Sequence[str] = (), *, reference_year:
         period=period,
         years=tuple(years) if len(years) >= 2 else (),
     )
-
-
-def subject_is_known(text: str, vocabulary: Sequence[str] = ()) -> bool:
-    """True when the question names a lexicon or vocabulary term (not just leftover words)."""
-    norm = normalise_question(text or "")
-    _, d_spans = _find_districts(norm)
-    _, _, y_spans = _find_years(norm, None)
-    return _subject(norm, d_spans + y_spans, tuple(vocabulary))[1]
