@@ -36,6 +36,8 @@ _CLAUSE_END = "，；。：！？"
 _SENT_END = "。！？；"
 _BOUNDS = ("不低于", "不超过", "达到")
 _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
+_NAME_Q = re.compile(r"叫什么|叫啥|什么名|名字|名称|品牌|称号|哪个计划|哪个项目|什么计划|什么项目|哪个平台")
+_QUOTED_NAME = re.compile(r"“[^”]{2,14}”")
 _TEXT_CUES = re.compile(r"哪个|哪些|哪里|哪家|什么|啥|谁|叫|名称|名字|如何|怎么|怎样|为什么|是否")
 _NUMERIC_CUES = ("多少", "几", "比例", "占比", "百分之", "数量", "规模", "金额", "多大", "多高")
 
@@ -400,17 +402,20 @@ def _answer_text(index, embedder, question: str, query: Query, mention: str | No
     """Non-numeric questions: the best sentence(s) of the best passages, cited."""
     from .retrieval import search
 
-    hits: list[Hit] = search(index, embedder, f"{query.text} {query.describe()}", k=5, query=query)
+    hits: list[Hit] = search(index, embedder, f"{query.text} {query.describe()}", k=10, query=query)
     content = _content(query)
+    asks_name = bool(_NAME_Q.search(query.text))
     best: list[tuple[float, Hit, int, int]] = []
     for hit in hits:
         doc = index.documents[hit.chunk.doc_id]
         for a, b in _sentences(doc.text, hit.chunk.start, hit.chunk.end):
-            if mention and mention not in doc.text[a:b]:
+            sent = doc.text[a:b]
+            if mention and mention not in sent:
                 continue
-            cov = coverage(content, bigrams(canonicalize(doc.text[a:b])))
+            cov = coverage(content, bigrams(canonicalize(sent)))
             if cov >= MIN_TEXT_COVERAGE:
-                best.append((cov + 0.3 / hit.rank, hit, a, b))
+                named = 0.3 if asks_name and _QUOTED_NAME.search(sent) else 0.0  # "叫什么" → “长寿康宁”
+                best.append((cov + named + 0.3 / hit.rank, hit, a, b))
     best.sort(key=lambda x: -x[0])
     if not best:
         return _refuse_with_nearby(index, question, query, f"文件中没有找到“{query.describe()}”的相关内容")
