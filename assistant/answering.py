@@ -31,7 +31,8 @@ from .types import Answer, Citation, Fact, Hit, Query, Turn
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 MIN_SCORE = 1.0  # below this no fact is taken as the answer (see matching.match_fact)
-MIN_TEXT_COVERAGE = 0.4  # share of the question's content a sentence must hold to be quoted
+MIN_TEXT_COVERAGE = 0.4
+SHORT_SENTENCE = 30  # a quoted sentence this short is a heading: the next one is quoted with it  # share of the question's content a sentence must hold to be quoted
 _CLAUSE_END = "，；。：！？"
 _SENT_END = "。！？；"
 _BOUNDS = ("不低于", "不超过", "达到")
@@ -423,6 +424,9 @@ def _answer_text(index, embedder, question: str, query: Query, mention: str | No
     cits = []
     for _, hit, a, b in chosen:
         doc = index.documents[hit.chunk.doc_id]
+        if b - a < SHORT_SENTENCE:  # "一是构建“六个老有”融合养老新模式。": a heading; what it names follows
+            following = [s for s in _sentences(doc.text, b, hit.chunk.end)][:1]
+            b = following[0][1] if following else b
         cits.append(Citation(doc_id=doc.doc_id, doc_title=doc.title, section=hit.chunk.section_str,
                              text=doc.text[a:b], start=a, end=b, chunk_id=hit.chunk.chunk_id))
     body = "".join(c.text for c in cits)

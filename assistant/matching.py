@@ -89,6 +89,7 @@ def question_content(query: Query, with_context: bool = True) -> str:
     text = f"{query.text} {query.context}" if query.context and with_context else query.text
     words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
+    words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”
     return " ".join(words)
 
 
