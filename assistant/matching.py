@@ -193,14 +193,24 @@ def qualifier_conflicts(asked: str | None, fact: Fact) -> bool:
     return (asked, fact.qualifier) in _CONFLICTS
 
 
+def _without_places(query: Query) -> str:
+    """The question with the names of the places it asks about taken out ("多少人次 长宁" → "多少人次 ")."""
+    text = query.text
+    for d in {query.district, *query.districts} - {None}:
+        for name in sorted((d, *DISTRICTS.get(d, ())), key=len, reverse=True):
+            text = text.replace(name, " ")
+    return text
+
+
 def _counted_noun(text: str, unit: str | None) -> str | None:
     """The noun right after 多少/几 + classifier ("多少名困境儿童" → 困境儿童), if the question has one."""
     if not unit or unit == "%":
         return None
-    m = re.search(rf"(?:多少|几)个?{re.escape(unit)}([\u4e00-\u9fff]{{2,10}})", text)
+    m = re.search(rf"(?:多少|几)个?{re.escape(unit)}([\u4e00-\u9fff]{{2,14}})", text)
     if not m:
         return None
-    noun = re.split(r"[的呢吗啊呀了是有要在做]", m.group(1))[0]
+    phrase = re.split(r"[呢吗啊呀了是有要在做]", m.group(1))[0]
+    noun = phrase.split("的")[-1] if "的" in phrase[1:] else phrase.split("的")[0]  # 名存实亡的社会组织 → 社会组织
     if len(noun) < 2 or noun[0] in _VERB_STARTS:
         return None  # "几人评上了…": a verb follows the classifier, not the thing counted
     return noun
@@ -242,7 +252,7 @@ def match_fact(view: FactView, query: Query, content: set[str], subject: set[str
             return None
     own = bigrams(canonicalize(fact.subject or ""))
     score = 3.0 * item_cov + 1.5 * clause_cov + 1.0 * sent_cov + 1.5 * weighted_coverage(own, content, idf)
-    counted = _counted_noun(query.text, query.unit)
+    counted = _counted_noun(_without_places(query), query.unit)
     if counted:  # "多少名困境儿童": the noun after the classifier must be what the figure counts
         noun = bigrams(canonicalize(counted))
         if coverage(noun, view.item_bigrams) == 0:
