@@ -34,7 +34,6 @@ MIN_SCORE = 1.0  # below this no fact is taken as the answer (see matching.match
 MIN_TEXT_COVERAGE = 0.4
 SHORT_SENTENCE = 30  # a quoted sentence this short is a heading: the next one is quoted with it  # share of the question's content a sentence must hold to be quoted
 _CLAUSE_END = "，；。：！？"
-_SENT_END = "。！？；"
 _BOUNDS = ("不低于", "不超过", "达到")
 _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
 _NAME_Q = re.compile(r"叫什么|叫啥|什么名|名字|名称|品牌|称号|哪个计划|哪个项目|什么计划|什么项目|哪个平台")
@@ -389,14 +388,10 @@ def _answer_across(index, embedder, question: str, query: Query) -> Answer:
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out, s = [], start
-    for i in range(start, end):
-        if text[i] in _SENT_END:
-            out.append((s, i + 1))
-            s = i + 1
-    if s < end:
-        out.append((s, end))
-    return [(a, b) for a, b in out if b - a > 4]
+    """The sentences of a passage worth quoting (the chunker's own sentence split)."""
+    from .sectioning import sentence_spans
+
+    return [(a, b) for a, b in sentence_spans(text, start, end) if b - a > 4]
 
 
 def _answer_text(index, embedder, question: str, query: Query, mention: str | None = None) -> Answer:
