@@ -154,6 +154,7 @@ def vocabulary(index) -> tuple[str, ...]:
         subjects = {f.subject for f in index.facts if f.subject and 2 <= len(f.subject) <= 16}
         cached = tuple(sorted(subjects | set(DOMAIN_TERMS) | set(SYNONYMS), key=len, reverse=True))
         index._vocabulary = cached
+        index._known_subjects = frozenset(cached)
     return cached
 
 
@@ -230,7 +231,8 @@ def _subject_bigrams(index, query: Query) -> set[str] | None:
     if not query.subject:
         return None
     canon = canonicalize(query.subject)
-    known = set(vocabulary(index))
+    vocabulary(index)
+    known = index._known_subjects  # built once with the vocabulary, not on every question
     if canon in known or query.subject in known:
         return bigrams(canon)
     return None
