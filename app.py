@@ -20,8 +20,8 @@ def build_app(settings, engine):
     """The FastAPI app from `create_api` with the Gradio UI mounted at `/`."""
     import gradio as gr
 
-    from assistant.api import create_api
-    from assistant.ui import build_ui, launch_kwargs
+    from assistant.serve.api import create_api
+    from assistant.serve.ui import build_ui, launch_kwargs
 
     app = create_api(settings, engine)
     return gr.mount_gradio_app(app, build_ui(settings, engine), path="/", footer_links=[],
@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from assistant.engine import build_engine
-    from assistant.errors import AssistantError
-    from assistant.settings import get_settings
+    from assistant.serve.engine import build_engine
+    from assistant.core.errors import AssistantError
+    from assistant.core.settings import get_settings
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = get_settings(**overrides)

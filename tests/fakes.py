@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.embedding import KINDS, Embedder, Kind
+from assistant.index.embedding import KINDS, Embedder, Kind
 
 
 def char_counts(text: str, dim: int) -> np.ndarray:

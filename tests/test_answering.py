@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import build_engine
-from assistant.errors import BadQuestion
-from assistant.settings import Settings
-from assistant.types import Turn
-from assistant.verification import unsupported_figures
+from assistant.answer.verification import unsupported_figures
+from assistant.core.errors import BadQuestion
+from assistant.core.settings import Settings
+from assistant.core.types import Turn
+from assistant.serve.engine import build_engine
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,10 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import ConversationStore, create_api, same_host
-from assistant.errors import IndexNotBuilt
-from assistant.settings import Settings
-from assistant.types import Turn
+from assistant.core.errors import IndexNotBuilt
+from assistant.core.settings import Settings
+from assistant.core.types import Turn
+from assistant.serve.api import ConversationStore, create_api, same_host
 from tests.fake_engine import PUTUO_TEXT, FakeEngine
 
 Q = "普陀2024年新增多少养老床位？"
@@ -267,7 +267,7 @@ def test_widget_js_is_served_as_javascript(client):
 
 
 def test_widget_never_renders_server_text_as_html():
-    from assistant.api import STATIC_DIR
+    from assistant.serve.api import STATIC_DIR
 
     js = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js
@@ -357,8 +357,8 @@ def test_ask_latency_over_the_fake_engine(client, capsys):
 @pytest.mark.slow
 def test_end_to_end_with_the_real_engine(tmp_path):
     """The real index and embedder behind the API and a batch file: cited figures, a follow-up by id."""
-    from assistant.batch import read_questions, run_batch
-    from assistant.engine import build_engine
+    from assistant.serve.batch import read_questions, run_batch
+    from assistant.serve.engine import build_engine
 
     settings = Settings(data_dir=tmp_path / "data")  # the project index, built when missing
     engine = build_engine(settings)

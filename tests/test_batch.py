@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from assistant.batch import (
+from assistant.core.errors import BadInputFile
+from assistant.core.settings import Settings
+from assistant.serve.batch import (
     COLUMNS,
     EXCEL_CELL_MAX,
     BatchRow,
@@ -19,8 +21,6 @@ from assistant.batch import (
     run_batch,
     safe_cell,
 )
-from assistant.errors import BadInputFile
-from assistant.settings import Settings
 from tests.fake_engine import PUTUO_TEXT, FakeEngine
 
 Q = "普陀2024年新增多少养老床位？"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_text
+from assistant.text.cleaning import clean_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

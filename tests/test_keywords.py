@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from assistant.keywords import KeywordIndex, expand_query, tokenize
+from assistant.index.keywords import KeywordIndex, expand_query, tokenize
 
 
 @pytest.mark.parametrize(

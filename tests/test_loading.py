@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_text
-from assistant.errors import CorpusError
-from assistant.loading import guess_meta, load_corpus, load_document
-from assistant.sectioning import parse_sections
-from assistant.settings import get_settings
-from assistant.types import DocMeta
+from assistant.core.errors import CorpusError
+from assistant.core.settings import get_settings
+from assistant.core.types import DocMeta
+from assistant.ingest.loading import guess_meta, load_corpus, load_document
+from assistant.ingest.sectioning import parse_sections
+from assistant.text.cleaning import clean_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 BODY = "一、加强养老服务\n一是增加床位供给。计划新增200张养老床位，护理型床位占比达到60%。\n二是提升服务。开展培训。"

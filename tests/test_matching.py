@@ -3,7 +3,7 @@
 
 import pytest
 
-from assistant.matching import (
+from assistant.answer.matching import (
     asked_unit,
     bigrams,
     canonicalize,
@@ -17,7 +17,7 @@ from assistant.matching import (
     weighted_coverage,
     year_matches,
 )
-from assistant.types import Fact, Query
+from assistant.core.types import Fact, Query
 
 TEXT = (
     "落实为民办实事项目，新增760张养老床位，改建180张认知障碍照护床位，护理型床位占养老机构床位总数达到60%以上。"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.numbers import (
+from assistant.text.numbers import (
     cn_to_number,
     find_quantities,
     find_years,

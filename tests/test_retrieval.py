@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from fakes import CharHashEmbedder
 
-from assistant.indexing import LoadedIndex, build_index, load_index, passage_text
-from assistant.keywords import expand_query, tokenize
-from assistant.retrieval import OTHER_DISTRICT, OTHER_YEAR, RRF_K, metadata_weight, rrf, search
-from assistant.settings import Settings
-from assistant.types import Chunk, Query
+from assistant.answer.retrieval import OTHER_DISTRICT, OTHER_YEAR, RRF_K, metadata_weight, rrf, search
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Query
+from assistant.index.keywords import expand_query, tokenize
+from assistant.index.store import LoadedIndex, build_index, load_index, passage_text
 
 # ------------------------------------------------------------------------------------------- rrf
 
@@ -170,7 +170,7 @@ def _reference_search(index, embedder, text: str, query: Query) -> list[tuple[st
 
 @pytest.mark.parametrize("question", ["普陀2024年新增多少养老床位？", "婚姻登记处有几家", "困境儿童监护评估"])
 def test_fused_scores_match_a_reference_computation(tiny, question):
-    from assistant.understanding import parse_question
+    from assistant.answer.understanding import parse_question
 
     index, embedder = tiny
     expected = _reference_search(index, embedder, question, parse_question(question))
@@ -243,7 +243,7 @@ PUTUO_SECTION = ("二、建设高品质普惠养老格局", "二是推动“普�
 
 @pytest.fixture(scope="module")
 def engine():
-    from assistant.engine import build_engine
+    from assistant.serve.engine import build_engine
 
     return build_engine(Settings())  # builds the project index when it is missing or stale
 
@@ -289,13 +289,13 @@ def _use(engine, monkeypatch) -> list[Settings]:
         seen.append(settings)
         return engine
 
-    monkeypatch.setattr("assistant.engine.build_engine", build)
+    monkeypatch.setattr("assistant.serve.engine.build_engine", build)
     return seen
 
 
 @pytest.mark.slow
 def test_cli_search_json(engine, monkeypatch, capsys):
-    from assistant.cli import main
+    from assistant.serve.cli import main
 
     seen = _use(engine, monkeypatch)
     assert main(["search", "普陀2024年新增多少养老床位？", "-k", "3", "--json"]) == 0
@@ -309,7 +309,7 @@ def test_cli_search_json(engine, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_cli_search_reads_one_question_a_line_from_stdin(engine, monkeypatch, capsys):
-    from assistant.cli import main
+    from assistant.serve.cli import main
 
     _use(engine, monkeypatch)
     monkeypatch.setattr("sys.stdin", io.StringIO("普陀2024年新增多少养老床位？\n\n  \n宝山2022年新增多少助餐点？\n"))

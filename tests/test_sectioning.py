@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_text
-from assistant.loading import load_corpus
-from assistant.sectioning import chunk_corpus, chunk_document, parse_sections, sentence_spans
-from assistant.settings import get_settings
-from assistant.types import DocMeta, Document
+from assistant.core.settings import get_settings
+from assistant.core.types import DocMeta, Document
+from assistant.ingest.loading import load_corpus
+from assistant.ingest.sectioning import chunk_corpus, chunk_document, parse_sections, sentence_spans
+from assistant.text.cleaning import clean_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SENTENCE_END = re.compile(r"[。！？；!?;][”’）)》]*$")

@@ -10,9 +10,9 @@ import pytest
 gr = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file  # noqa: E402
 
-from assistant import ui  # noqa: E402
-from assistant.settings import get_settings  # noqa: E402
-from assistant.types import Answer, Citation  # noqa: E402
+from assistant.core.settings import get_settings  # noqa: E402
+from assistant.core.types import Answer, Citation  # noqa: E402
+from assistant.serve import ui  # noqa: E402
 from tests.fake_engine import PUTUO_TEXT, FakeEngine  # noqa: E402
 
 
@@ -103,7 +103,7 @@ def test_empty_question_is_not_sent_to_the_engine(app, client):
 
 
 def test_batch_csv_gives_xlsx_and_jsonl(client, tmp_path):
-    pytest.importorskip("assistant.batch")
+    pytest.importorskip("assistant.serve.batch")
     src = tmp_path / "questions.csv"
     src.write_text("问题\n普陀2024年新增多少养老床位？\n今天天气怎么样？\n", encoding="utf-8")
     status, files, preview = client.predict(handle_file(str(src)), api_name="/batch")
@@ -125,7 +125,7 @@ def test_batch_bad_file_gives_a_notice_not_a_crash(app, client, tmp_path):
 
 
 def test_batch_unreadable_xlsx_gives_a_notice(client, tmp_path):
-    pytest.importorskip("assistant.batch")
+    pytest.importorskip("assistant.serve.batch")
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"this is not a workbook")
     status, files, _ = client.predict(handle_file(str(bad)), api_name="/batch")
@@ -262,7 +262,7 @@ def test_one_server_serves_the_ui_and_the_api(tmp_path):
 @pytest.mark.slow
 def test_real_engine_end_to_end_through_the_app(tmp_path):
     """The shipped corpus and index, the real engine, the Gradio app, a client session."""
-    from assistant.engine import build_engine
+    from assistant.serve.engine import build_engine
 
     settings = get_settings(data_dir=tmp_path / "data")
     engine = build_engine(settings)
@@ -294,7 +294,7 @@ def test_real_engine_end_to_end_through_the_app(tmp_path):
 
 
 def test_batch_summary_names_failed_rows():
-    from assistant.batch import BatchSummary
+    from assistant.serve.batch import BatchSummary
 
     s = BatchSummary(total=3, answered=1, not_found=1, errors=1, seconds=2.0, error_ids=["7"])
     assert ui.batch_summary(s) == ("共 3 条问题：找到答案 1 条，文件中未找到 1 条，出错 1 条；用时 2.0 秒。"
@@ -304,8 +304,8 @@ def test_batch_summary_names_failed_rows():
 @pytest.mark.parametrize("years, shown", [((2024,), "2024"), ((2021, 2022, 2023, 2024, 2025), "2021–2025"),
                                           ((2021, 2023), "2021、2023"), ((), "")])
 def test_documents_table_shows_year_ranges(years, shown):
-    from assistant.engine import DocumentInfo
-    from assistant.types import DocMeta
+    from assistant.core.types import DocMeta
+    from assistant.serve.engine import DocumentInfo
 
     class OneDocument:
         def documents(self):

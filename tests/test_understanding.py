@@ -6,9 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.errors import BadQuestion
-from assistant.types import Query
-from assistant.understanding import (
+from assistant.answer.understanding import (
     detect_injection,
     explicit_intent,
     is_chitchat,
@@ -18,6 +16,8 @@ from assistant.understanding import (
     unit_hint,
     validate_question,
 )
+from assistant.core.errors import BadQuestion
+from assistant.core.types import Query
 
 # ---------------------------------------------------------------- normalising
 
@@ -349,7 +349,7 @@ def test_describe(query, text):
 
 @given(st.text(max_size=80))
 def test_parse_never_raises_and_slots_are_known_values(text):
-    from assistant.lexicon import DISTRICTS
+    from assistant.text.lexicon import DISTRICTS
 
     q = parse_question(text)
     assert q.district is None or q.district in DISTRICTS

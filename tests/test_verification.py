@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.types import Citation
-from assistant.verification import find_figures, states_figure, unsupported_figures
+from assistant.answer.verification import find_figures, states_figure, unsupported_figures
+from assistant.core.types import Citation
 
 PUTUO = ("二是推动“普惠共享”多元养老新发展。民心工程和为民办实事加速升级，计划新增200张养老床位、"
          "2家智慧养老院、2家“互联网医院+养老院”，改进建认知障碍照护床位140张。")

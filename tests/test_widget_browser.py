@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from assistant.api import create_api
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.serve.api import create_api
 from tests.fake_engine import FakeEngine
 
 pytestmark = pytest.mark.browser

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.indexing import load_index, write_index
-from assistant.retrieval import search
-from assistant.settings import Settings
-from assistant.types import Chunk, DocMeta, Document
+from assistant.answer.retrieval import search
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, DocMeta, Document
+from assistant.index.store import load_index, write_index
 from tests.fakes import CharHashEmbedder
 
 TEXTS = ("普陀区计划新增200张养老床位。", "宝山区新增760张养老床位。", "长宁区新建社区长者食堂5家。")

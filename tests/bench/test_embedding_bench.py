@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import e5_convert
-from assistant.embedding import E5_FOLDER, E5SmallEmbedder
+from assistant.index import e5_convert
+from assistant.index.embedding import E5_FOLDER, E5SmallEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ["普陀2024年新增多少养老床位？", "那宝山2022年呢？", "长宁区社区长者食堂有多少家？",

@@ -47,9 +47,9 @@ def questions() -> list[dict]:
 def _build_from_scratch(index_dir: Path) -> dict:
     """Child-process body of (a): import, load the embedder, build; phase times from progress calls."""
     t0 = time.perf_counter()
-    from assistant.embedding import get_embedder
-    from assistant.indexing import build_index
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.index.embedding import get_embedder
+    from assistant.index.store import build_index
 
     t_import = time.perf_counter()
     settings = Settings(index_dir=index_dir)
@@ -102,15 +102,15 @@ def built(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def engine(built):
-    from assistant.engine import build_engine
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.serve.engine import build_engine
 
     return build_engine(Settings(index_dir=built, generator="offline"))
 
 
 def test_rebuild_figures(built, engine, tmp_path):
-    from assistant.indexing import build_index
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.index.store import build_index
 
     # (b) nothing changed: in-process (what 重建索引 does) and as a fresh `assistant index` process
     report = build_index(Settings(index_dir=built), engine.embedder)
@@ -179,7 +179,7 @@ def test_query_embedding_threads(engine):
     """Torch intra-op threads 1 vs 2 for one query, interleaved rounds so load changes hit both alike."""
     import torch
 
-    from assistant.indexing import passage_text
+    from assistant.index.store import passage_text
 
     default = torch.get_num_threads()
     texts = [q["question"] for q in questions()[:40]]
@@ -219,7 +219,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "build":
         print(MARK + json.dumps(_build_from_scratch(Path(sys.argv[2]))))
     elif sys.argv[1] == "noop":  # what `assistant index` does when nothing changed
-        from assistant.cli import main
+        from assistant.serve.cli import main
 
         code = main(["--index-dir", sys.argv[2], "index"])
         print(MARK + json.dumps({"exit": code}))

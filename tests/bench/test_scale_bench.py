@@ -73,11 +73,11 @@ def _reset_peak() -> bool:
 
 def synthetic_corpus(n_chunks: int, n_docs: int, seed: int = 7):
     """Documents and chunks recombined from the shipped corpus' sentences and sections (deterministic)."""
-    from assistant.indexing import CHUNK_CHARS
-    from assistant.loading import load_corpus
-    from assistant.sectioning import chunk_document
-    from assistant.settings import Settings
-    from assistant.types import Chunk, DocMeta, Document
+    from assistant.core.settings import Settings
+    from assistant.core.types import Chunk, DocMeta, Document
+    from assistant.index.store import CHUNK_CHARS
+    from assistant.ingest.loading import load_corpus
+    from assistant.ingest.sectioning import chunk_document
 
     rng = random.Random(seed)
     docs, _ = load_corpus(Settings())
@@ -144,8 +144,8 @@ def _embedder(out: dict):
     t0 = time.perf_counter()
     import torch
 
-    from assistant.embedding import get_embedder
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.index.embedding import get_embedder
 
     torch.set_num_threads(1)  # see test_index_bench: on 2 shared cores one thread is faster for a query
     embedder = get_embedder(Settings())
@@ -157,7 +157,7 @@ def _embedder(out: dict):
 
 def build(folder: Path, n_chunks: int) -> dict:
     """Child-process body: synthesise and write the index, as `assistant index` would with its embedder loaded."""
-    from assistant.indexing import write_index
+    from assistant.index.store import write_index
 
     out: dict = {"chunks": n_chunks, "docs": N_DOCS}
     embedder = _embedder(out)
@@ -188,9 +188,9 @@ def build(folder: Path, n_chunks: int) -> dict:
 
 def serve(folder: Path) -> dict:
     """Child-process body: load the index as the app does and search with the gold questions."""
-    from assistant.indexing import load_index
-    from assistant.retrieval import search
-    from assistant.settings import Settings
+    from assistant.answer.retrieval import search
+    from assistant.core.settings import Settings
+    from assistant.index.store import load_index
 
     out: dict = {}
     embedder = _embedder(out)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AssistantError, BadInputFile
-from .settings import Settings
-from .types import Answer
+from assistant.core.errors import AssistantError, BadInputFile
+from assistant.core.settings import Settings
+from assistant.core.types import Answer
 
 INPUT_TYPES = (".jsonl", ".csv", ".xlsx")
 OUTPUT_TYPES = (".jsonl", ".csv", ".xlsx")
@@ -412,7 +412,7 @@ def cli_batch(settings: Settings, in_path: str | Path, out_path: str | Path, eng
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if engine is None:
-        from .engine import build_engine
+        from assistant.serve.engine import build_engine
 
         try:
             engine = build_engine(settings)

@@ -14,11 +14,11 @@ import unicodedata
 from dataclasses import fields, replace
 from pathlib import Path
 
-from .cleaning import clean_text
-from .errors import CorpusError
-from .lexicon import CITY, DISTRICTS
-from .settings import Settings
-from .types import DocMeta, Document
+from assistant.core.errors import CorpusError
+from assistant.core.settings import Settings
+from assistant.core.types import DocMeta, Document
+from assistant.text.cleaning import clean_text
+from assistant.text.lexicon import CITY, DISTRICTS
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MANIFEST = "manifest.json"

@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .lexicon import CITY, DOMAIN_TERMS, QUALIFIERS, SYNONYMS
-from .matching import (
+from assistant.answer.matching import (
     FactView,
     asked_unit,
     bigrams,
@@ -26,10 +25,11 @@ from .matching import (
     question_content,
     view_fact,
 )
-from .types import Answer, Citation, Fact, Hit, Query, Turn
+from assistant.core.types import Answer, Citation, Fact, Hit, Query, Turn
+from assistant.text.lexicon import CITY, DOMAIN_TERMS, QUALIFIERS, SYNONYMS
 
 log = logging.getLogger(__name__)
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 MIN_SCORE = 1.0  # below this no fact is taken as the answer (see matching.match_fact)
 MIN_TEXT_COVERAGE = 0.4
 SHORT_SENTENCE = 30  # a quoted sentence this short is a heading: the next one is quoted with it  # share of the question's content a sentence must hold to be quoted
@@ -61,8 +61,8 @@ def render(name: str, **values: object) -> str:
 def answer_question(index, embedder, question: str, history: Sequence[Turn | str] = (),
                     max_chars: int = 2000) -> Answer:
     """Answer one question of a conversation from the index: a cited figure, cited sentences, or a refusal."""
-    from .dialogue import resolve
-    from .understanding import detect_injection, is_mostly_english, validate_question
+    from assistant.answer.dialogue import resolve
+    from assistant.answer.understanding import detect_injection, is_mostly_english, validate_question
 
     text = validate_question(question, max_chars)
     if is_mostly_english(text):
@@ -107,7 +107,7 @@ def answer_question(index, embedder, question: str, history: Sequence[Turn | str
 
 def _checked(answer: Answer) -> Answer:
     """The last gate: a figure in the text that no citation holds never leaves (it cannot happen by design)."""
-    from .verification import unsupported_figures
+    from assistant.answer.verification import unsupported_figures
 
     asked = Citation(doc_id="", doc_title="", section="", text=answer.question, start=0, end=0)
     bad = unsupported_figures(answer.text, (*answer.citations, asked))  # echoing the question is not inventing
@@ -134,7 +134,7 @@ def _with_context(index, query: Query, history: Sequence[Turn | str]) -> Query:
                                          and question_content(query, with_context=False).strip())
     if not drill and "subject" not in query.inherited and _subject_bigrams(index, query) is not None:
         return query  # "离婚登记呢？" names its own subject: the earlier one must not pull the answer back
-    from .dialogue import resolve
+    from assistant.answer.dialogue import resolve
 
     last = history[-1]
     prev = last.query if isinstance(last, Turn) and last.query else resolve(
@@ -187,7 +187,7 @@ def _coverage_gap(index, query: Query) -> str | None:
 def _redirect_to_city(index, query: Query) -> tuple[Query, str | None]:
     """A district with no documents of its own that the city-wide plan names ("指导青浦区开展…"):
     look in the city's documents, only at sentences that name the district (returned second)."""
-    from .lexicon import DISTRICTS
+    from assistant.text.lexicon import DISTRICTS
 
     held = index.districts()
     if not query.district or query.district in held or query.districts or CITY not in held:
@@ -245,7 +245,7 @@ _AGE = re.compile(r"年龄|岁数|几岁|多少岁|寿命|多大年纪")
 
 def _asked_unit(index, query: Query) -> tuple[Query, bool]:
     """The unit the question asks in, and whether its wording says so (else it was inferred)."""
-    from .understanding import unit_hint
+    from assistant.answer.understanding import unit_hint
 
     _views(index)
     for text in (query.text, query.context or ""):
@@ -272,7 +272,7 @@ def _content(query: Query, index=None) -> set[str]:
 def best_facts(index, embedder, query: Query, district: str | None, k: int = 3,
                mention: str | None = None) -> list[Scored]:
     """The facts of one district (and the question's year) that best answer the question, best first."""
-    from .retrieval import search
+    from assistant.answer.retrieval import search
 
     q, unit_explicit = _asked_unit(index, replace(query, district=district, districts=()))
     subject = _subject_bigrams(index, q)
@@ -360,7 +360,7 @@ def _answer_across(index, embedder, question: str, query: Query) -> Answer:
         if len(units) > 1:
             return _refuse(question, query, "mixed_units", f"各区数字的单位不同（{'、'.join(units)}），无法直接相加。")
         total = sum(r[1].value for r in rows)
-        from .numbers import format_quantity
+        from assistant.text.numbers import format_quantity
 
         fig = format_quantity(total, rows[0][1].unit)
         parts = "，".join(f"{d}{f'{f.year}年' if f.year else ''}{f.as_written}" for d, f in rows)
@@ -391,14 +391,14 @@ def _answer_across(index, embedder, question: str, query: Query) -> Answer:
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentences of a passage worth quoting (the chunker's own sentence split)."""
-    from .sectioning import sentence_spans
+    from assistant.ingest.sectioning import sentence_spans
 
     return [(a, b) for a, b in sentence_spans(text, start, end) if b - a > 4]
 
 
 def _answer_text(index, embedder, question: str, query: Query, mention: str | None = None) -> Answer:
     """Non-numeric questions: the best sentence(s) of the best passages, cited."""
-    from .retrieval import search
+    from assistant.answer.retrieval import search
 
     hits: list[Hit] = search(index, embedder, f"{query.text} {query.describe()}", k=10, query=query)
     content = _content(query)

@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 import httpx
 
-from .errors import ConfigError
-from .settings import Settings
-from .types import Answer, Citation
-from .verification import states_figure, unsupported_figures
+from assistant.answer.verification import states_figure, unsupported_figures
+from assistant.core.errors import ConfigError
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Citation
 
 
 class Generator(Protocol):

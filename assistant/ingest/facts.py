@@ -12,9 +12,8 @@ import bisect
 import hashlib
 from collections.abc import Sequence
 
-from .lexicon import QUALIFIERS
-from .numbers import ORDINAL_UNITS, Quantity, find_quantities, find_years
-from .subjects import (
+from assistant.core.types import Chunk, Document, Fact
+from assistant.ingest.subjects import (
     CLAUSE_ENDS,
     VERBS,
     Neighbour,
@@ -23,7 +22,8 @@ from .subjects import (
     qualifier_hits,
     span_around,
 )
-from .types import Chunk, Document, Fact
+from assistant.text.lexicon import QUALIFIERS
+from assistant.text.numbers import ORDINAL_UNITS, Quantity, find_quantities, find_years
 
 __all__ = ["extract_facts", "fact_year", "qualify", "span_around"]
 

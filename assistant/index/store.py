@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CorpusError, IndexMismatch, IndexNotBuilt
-from .keywords import KeywordIndex
-from .settings import Settings
-from .types import BuildReport, Chunk, DocMeta, Document, Fact
+from assistant.core.errors import CorpusError, IndexMismatch, IndexNotBuilt
+from assistant.index.keywords import KeywordIndex
+from assistant.core.settings import Settings
+from assistant.core.types import BuildReport, Chunk, DocMeta, Document, Fact
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,14 @@ Progress = Callable[[float, str], None]
 
 
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
-PIPELINE_MODULES = ("loading", "cleaning", "sectioning", "numbers", "facts", "subjects", "keywords", "lexicon")
+PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "ingest/facts", "ingest/subjects",
+                    "index/keywords", "text/lexicon")
 
 
 def corpus_fingerprint(settings: Settings) -> str:
     """Hash of every corpus file's bytes and name, the format and the ingest code: cheap, no parsing."""
     h = hashlib.sha256(f"v{FORMAT_VERSION}/{CHUNK_CHARS}".encode())
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     for name in PIPELINE_MODULES:
         h.update((here / f"{name}.py").read_bytes())
     folder = settings.corpus_dir
@@ -98,9 +99,9 @@ def ensure_index(settings: Settings, embedder, progress: Progress | None = None)
 def build_index(settings: Settings, embedder, progress: Progress | None = None, force: bool = False
                 ) -> BuildReport:
     """Load, clean, chunk, extract facts, embed (reusing cached vectors) and write the index."""
-    from .facts import extract_facts
-    from .loading import load_corpus
-    from .sectioning import chunk_document
+    from assistant.ingest.facts import extract_facts
+    from assistant.ingest.loading import load_corpus
+    from assistant.ingest.sectioning import chunk_document
 
     t0 = time.perf_counter()
     say = progress or (lambda frac, msg: None)
@@ -183,7 +184,7 @@ def _embed_with_cache(index_dir: Path, embedder, chunks: Sequence[Chunk], say: P
     for i, k in enumerate(keys):
         if k in cache:
             vectors[i] = cache[k]
-    from .embedding import all_cores
+    from assistant.index.embedding import all_cores
 
     batch = 32
     if todo and hasattr(embedder, "load"):
@@ -295,7 +296,7 @@ class LoadedIndex:
         return dict(out)
 
     def document_infos(self):
-        from .engine import DocumentInfo
+        from assistant.serve.engine import DocumentInfo
 
         n_chunks: dict[str, int] = defaultdict(int)
         n_facts: dict[str, int] = defaultdict(int)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .lexicon import DOMAIN_TERMS, QUALIFIERS, SYNONYMS
+from assistant.text.lexicon import DOMAIN_TERMS, QUALIFIERS, SYNONYMS
 
 # Figures and years stay whole: 200张, 2024年, 91.65万人次, 60%.
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?(?:人次|张|家|个|户|名|人|元|%|年|所|处|项|类|支|次|岁)?")

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .settings import Settings
-from .types import Answer, BuildReport, DocMeta, Hit, Turn
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, BuildReport, DocMeta, Hit, Turn
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,9 @@ class Engine:
     """A loaded index plus the embedder and answer generator named in settings."""
 
     def __init__(self, settings: Settings, progress: Callable[[float, str], None] | None = None):
-        from .embedding import get_embedder
-        from .generation import get_generator
-        from .indexing import ensure_index, load_index
+        from assistant.answer.generation import get_generator
+        from assistant.index.embedding import get_embedder
+        from assistant.index.store import ensure_index, load_index
 
         self.settings = settings
         self.embedder = get_embedder(settings)
@@ -43,7 +43,7 @@ class Engine:
 
     def search(self, text: str, k: int | None = None) -> list[Hit]:
         """Hybrid (dense + keyword) search; metadata in the question filters and boosts."""
-        from .retrieval import search
+        from assistant.answer.retrieval import search
 
         return search(self.index, self.embedder, text, k or self.settings.top_k)
 
@@ -58,7 +58,7 @@ class Engine:
 
     def ask_stream(self, question: str, history: Sequence[Turn | str] = ()) -> Iterator[str | Answer]:
         """Yield pieces of the answer text as they come, then the final, checked `Answer`."""
-        from .answering import answer_question
+        from assistant.answer.answering import answer_question
 
         t0 = time.perf_counter()
         offline = answer_question(self.index, self.embedder, question, history)
@@ -76,7 +76,7 @@ class Engine:
 
     def rebuild(self, progress: Callable[[float, str], None] | None = None) -> BuildReport:
         """Re-index the corpus folder (unchanged documents reuse their vectors) and reload."""
-        from .indexing import build_index, load_index
+        from assistant.index.store import build_index, load_index
 
         with self._lock:
             report = build_index(self.settings, self.embedder, progress=progress)

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .errors import CorpusError
-from .settings import Settings
+from assistant.core.errors import CorpusError
+from assistant.core.settings import Settings
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 _EXT_LIST = "、".join(SUPPORTED_EXTENSIONS)

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import DISTRICTS, SYNONYMS
-from .types import Fact, Query
+from assistant.core.types import Fact, Query
+from assistant.text.lexicon import DISTRICTS, SYNONYMS
 
 _CLAUSE_MARKS = "，；。：！？"
 _ITEM_MARKS = _CLAUSE_MARKS + "、"
@@ -82,7 +82,7 @@ def coverage(needle: set[str], hay: set[str]) -> float:
 
 def question_content(query: Query, with_context: bool = True) -> str:
     """The question less its places, years and question words: what is being asked about."""
-    from .keywords import tokenize
+    from assistant.index.keywords import tokenize
 
     places = {query.district, *query.districts} - {None}
     drop = {n for d in places for n in (d, *DISTRICTS.get(d, ()))}

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .types import Chunk, Document, Section
+from assistant.core.types import Chunk, Document, Section
 
 # Numbering styles, outermost first; a heading closes every open heading of the same or a lower rank.
 _STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (

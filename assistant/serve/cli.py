@@ -8,8 +8,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from .errors import AssistantError
-from .settings import Settings, get_settings
+from assistant.core.errors import AssistantError
+from assistant.core.settings import Settings, get_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,8 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _index(settings: Settings, args) -> int:
-    from .embedding import get_embedder
-    from .indexing import build_index
+    from assistant.index.embedding import get_embedder
+    from assistant.index.store import build_index
 
     def progress(frac: float, msg: str) -> None:
         print(f"[{frac:4.0%}] {msg}", file=sys.stderr)
@@ -76,7 +76,7 @@ def _hit_dict(hit) -> dict:
 
 
 def _search(settings: Settings, args) -> int:
-    from .engine import build_engine
+    from assistant.serve.engine import build_engine
 
     engine = build_engine(settings)
     if args.question is None:
@@ -101,7 +101,7 @@ def _search(settings: Settings, args) -> int:
 
 
 def _ask(settings: Settings, args) -> int:
-    from .engine import build_engine
+    from assistant.serve.engine import build_engine
 
     engine = build_engine(settings)
     t0 = time.perf_counter()
@@ -121,13 +121,13 @@ def _ask(settings: Settings, args) -> int:
 
 
 def _batch(settings: Settings, args) -> int:
-    from .batch import cli_batch
+    from assistant.serve.batch import cli_batch
 
     return cli_batch(settings, args.input, args.output)
 
 
 def _eval(settings: Settings, args) -> int:
-    from .evaluation import cli_eval
+    from assistant.eval.evaluation import cli_eval
 
     return cli_eval(settings, subset=args.subset, with_baseline=not args.no_baseline)
 

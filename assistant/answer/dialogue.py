@@ -10,8 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .types import Query, Turn
-from .understanding import (
+from assistant.answer.understanding import (
     explicit_intent,
     is_chitchat,
     names_all_districts,
@@ -19,6 +18,7 @@ from .understanding import (
     parse_question,
     unit_hint,
 )
+from assistant.core.types import Query, Turn
 
 _JOIN = re.compile(r"^(那么?|那)?(和|跟|与|同|加上|再加上|连同|对比|相比|比)")
 _MARKER = re.compile(

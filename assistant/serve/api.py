@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import (
+from assistant.core.errors import (
     AssistantError,
     BackendUnavailable,
     BadQuestion,
@@ -31,8 +31,8 @@ from .errors import (
     IndexMismatch,
     IndexNotBuilt,
 )
-from .settings import Settings
-from .types import Answer, Hit, Turn
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Hit, Turn
 
 log = logging.getLogger(__name__)
 

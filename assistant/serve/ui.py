@@ -14,11 +14,11 @@ from typing import Any
 
 import gradio as gr
 
-from .corpus import SUPPORTED_EXTENSIONS, delete_document, list_files, save_upload
-from .errors import AssistantError
-from .feedback import add_comment, record_feedback
-from .settings import Settings
-from .types import Answer, BuildReport, Citation, Hit, Turn
+from assistant.core.errors import AssistantError
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, BuildReport, Citation, Hit, Turn
+from assistant.ingest.corpus import SUPPORTED_EXTENSIONS, delete_document, list_files, save_upload
+from assistant.serve.feedback import add_comment, record_feedback
 
 TITLE = "民政政策问答助手"
 EXAMPLES = [
@@ -261,7 +261,7 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
         return gr.update(visible=False), ""
 
     def run_batch_file(file, progress=gr.Progress()):  # noqa: B008 (Gradio idiom)
-        from .batch import read_questions, run_batch
+        from assistant.serve.batch import read_questions, run_batch
 
         if file is None:
             return _warn("请先上传问题文件（.xlsx / .csv / .jsonl）。"), None, gr.update(visible=False)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import QUALIFIERS
-from .numbers import ORDINAL_UNITS, Quantity
+from assistant.text.lexicon import QUALIFIERS
+from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
 CLAUSE_ENDS = "。！？；\n!?;，：,:"

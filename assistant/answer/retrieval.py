@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .keywords import expand_query, tokenize
-from .types import Chunk, Hit, Query
+from assistant.core.types import Chunk, Hit, Query
+from assistant.index.keywords import expand_query, tokenize
 
 RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
 POOL = 60  # candidates taken from each ranking before fusion
@@ -42,7 +42,7 @@ def search(index, embedder, text: str, k: int = 5, query: Query | None = None) -
     from llama_index.core.vector_stores.types import VectorStoreQuery
 
     if query is None:
-        from .understanding import parse_question
+        from assistant.answer.understanding import parse_question
 
         query = parse_question(text)
     n = len(index.chunks)

@@ -18,9 +18,9 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInputFile
-from .settings import Settings
-from .types import Answer, Document
+from assistant.core.errors import BadInputFile
+from assistant.core.settings import Settings
+from assistant.core.types import Answer, Document
 
 TYPES = ("numeric", "numeric_trap", "chinese_numeral", "text", "unanswerable", "followup", "cross_doc")
 NUMERIC_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "cross_doc")  # value and unit required
@@ -343,7 +343,7 @@ def run_baseline(settings: Settings, embedder, questions: Sequence[GoldQuestion]
     from llama_index.core import QueryBundle, SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
 
-    from .embedding import as_llama_index
+    from assistant.index.embedding import as_llama_index
 
     docs = SimpleDirectoryReader(str(settings.corpus_dir), exclude=["manifest.json"]).load_data()
     index = VectorStoreIndex.from_documents(docs, embed_model=as_llama_index(embedder),
@@ -474,8 +474,8 @@ def write_chart(report: EvalReport, path: Path) -> None:
 
 def cli_eval(settings: Settings, subset: int | None, with_baseline: bool) -> int:
     """Load the gold set and the engine once, run everything, print a short table; 0 on success."""
-    from .engine import build_engine
-    from .loading import load_corpus
+    from assistant.ingest.loading import load_corpus
+    from assistant.serve.engine import build_engine
 
     documents, _ = load_corpus(settings)
     questions = load_gold(Path(settings.eval_dir) / "questions.jsonl", documents)

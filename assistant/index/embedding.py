@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from .errors import BackendUnavailable, ConfigError
-from .settings import Settings
+from assistant.core.errors import BackendUnavailable, ConfigError
+from assistant.core.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -135,13 +135,13 @@ class E5SmallEmbedder(SentenceTransformerEmbedder):
     dim = 384  # type: ignore[assignment]
 
     def __init__(self, cache_dir: Path, batch_size: int = 32, threads: int | None = None):
-        from . import e5_convert
+        from assistant.index import e5_convert
 
         super().__init__(Path(cache_dir) / E5_FOLDER, batch_size, name=f"e5-small:{e5_convert.source_id()}",
                          threads=threads)
 
     def _load(self) -> SentenceTransformer:
-        from . import e5_convert
+        from assistant.index import e5_convert
 
         try:
             e5_convert.ensure_st_folder(self.folder)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import cn2an
 
-from .lexicon import COUNT_UNITS
+from assistant.text.lexicon import COUNT_UNITS
 
 CN_DIGITS = "〇零一二两三四五六七八九"
 CN_NUMERAL_CHARS = CN_DIGITS + "十百千万亿"

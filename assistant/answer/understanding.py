@@ -8,9 +8,9 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from . import lexicon
-from .errors import BadQuestion
-from .types import Query
+from assistant.core.errors import BadQuestion
+from assistant.core.types import Query
+from assistant.text import lexicon
 
 # ---------------------------------------------------------------- normalising and checking
 

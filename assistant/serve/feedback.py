@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .settings import Settings
-from .types import Citation
+from assistant.core.settings import Settings
+from assistant.core.types import Citation
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (

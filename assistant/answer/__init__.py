@@ -1,0 +1,1 @@
+"""Question understanding, dialogue, retrieval, fact matching, answers, verification, generation."""

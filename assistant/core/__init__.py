@@ -1,0 +1,1 @@
+"""Value types, domain errors and the one settings object every stage shares."""

@@ -1,0 +1,1 @@
+"""Gold questions, scoring, report and the llama-index baseline."""

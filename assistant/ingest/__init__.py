@@ -1,0 +1,1 @@
+"""Corpus files to cleaned documents, sections, chunks and facts."""

@@ -1,0 +1,1 @@
+"""Pure text functions: cleaning and normalising, numbers and years, domain vocabulary."""
