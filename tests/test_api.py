@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from assistant.core.errors import IndexNotBuilt
 from assistant.core.settings import Settings
 from assistant.core.types import Turn
-from assistant.serve.api import ConversationStore, create_api, same_host
+from assistant.serve.api import ConversationStore, create_api
+from assistant.serve.http_edge import same_host
 from tests.fake_engine import PUTUO_TEXT, FakeEngine
 
 Q = "普陀2024年新增多少养老床位？"
@@ -357,7 +358,8 @@ def test_ask_latency_over_the_fake_engine(client, capsys):
 @pytest.mark.slow
 def test_end_to_end_with_the_real_engine(tmp_path):
     """The real index and embedder behind the API and a batch file: cited figures, a follow-up by id."""
-    from assistant.serve.batch import read_questions, run_batch
+    from assistant.serve.batch import run_batch
+    from assistant.serve.batch_files import read_questions
     from assistant.serve.engine import build_engine
 
     settings = Settings(data_dir=tmp_path / "data")  # the project index, built when missing

@@ -11,14 +11,13 @@ from openpyxl import Workbook, load_workbook
 
 from assistant.core.errors import BadInputFile
 from assistant.core.settings import Settings
-from assistant.serve.batch import (
+from assistant.serve.batch import cli_batch, run_batch
+from assistant.serve.batch_files import (
     COLUMNS,
     EXCEL_CELL_MAX,
     BatchRow,
-    cli_batch,
     format_value,
     read_questions,
-    run_batch,
     safe_cell,
 )
 from tests.fake_engine import PUTUO_TEXT, FakeEngine

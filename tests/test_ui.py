@@ -294,7 +294,7 @@ def test_real_engine_end_to_end_through_the_app(tmp_path):
 
 
 def test_batch_summary_names_failed_rows():
-    from assistant.serve.batch import BatchSummary
+    from assistant.serve.batch_files import BatchSummary
 
     s = BatchSummary(total=3, answered=1, not_found=1, errors=1, seconds=2.0, error_ids=["7"])
     assert ui.batch_summary(s) == ("共 3 条问题：找到答案 1 条，文件中未找到 1 条，出错 1 条；用时 2.0 秒。"

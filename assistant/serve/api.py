@@ -1,59 +1,27 @@
-"""REST API, OpenAI-compatible chat endpoint and the intranet widget, over one loaded Engine.
+"""REST API and the intranet widget over one loaded Engine; the OpenAI-compatible routes come from openai_api.
 
 `create_api(settings, engine)` builds the FastAPI app; nothing happens at import time. The Gradio
-app (ui.py) is mounted onto it by app.py.
+app (serve/ui) is mounted onto it by app.py.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import threading
-import time
-import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.core.errors import (
-    AssistantError,
-    BackendUnavailable,
-    BadQuestion,
-    ConfigError,
-    IndexMismatch,
-    IndexNotBuilt,
-)
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, Hit, Turn
-
-log = logging.getLogger(__name__)
+from assistant.core.types import Hit, Turn
+from assistant.serve.http_edge import OriginGuard, check_question, install_error_handlers
+from assistant.serve.openai_api import MAX_TURNS, add_openai_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MODEL_ID = "mz-assistant"
 MAX_CONVERSATIONS = 1000
-MAX_TURNS = 20
-CORS_PATHS = ("/api/", "/v1/")
-INTERNAL_ERROR = "服务器内部出错，已记录日志：请稍后重试或联系管理员。"
-
-# error class -> (HTTP status, error type)
-ERROR_STATUS: dict[type[AssistantError], tuple[int, str]] = {
-    BadQuestion: (400, "bad_question"),
-    IndexNotBuilt: (503, "index_not_built"),
-    IndexMismatch: (503, "index_mismatch"),
-    BackendUnavailable: (503, "backend_unavailable"),
-    ConfigError: (500, "config_error"),
-}
-
-
-# ---------------------------------------------------------------- request bodies
 
 
 class AskRequest(BaseModel):
@@ -74,30 +42,6 @@ class SearchRequest(BaseModel):
 
     question: str
     k: int | None = Field(default=None, ge=1, le=50)
-
-
-class ChatMessage(BaseModel):
-    """One OpenAI chat message; content as a string or a list of text parts."""
-
-    model_config = ConfigDict(extra="allow")
-
-    role: str
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if p.get("type", "text") == "text")
-        return self.content or ""
-
-
-class ChatRequest(BaseModel):
-    """Body of POST /v1/chat/completions (extra OpenAI parameters are accepted and ignored)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    messages: list[ChatMessage] = Field(min_length=1)
-    model: str | None = None
-    stream: bool = False
 
 
 # ---------------------------------------------------------------- conversations
@@ -133,25 +77,6 @@ class ConversationStore:
         return len(self._turns)
 
 
-# ---------------------------------------------------------------- helpers
-
-
-def error_body(kind: str, message: str) -> dict[str, Any]:
-    """The one JSON shape of every error: {"error": {"type", "message"}}."""
-    return {"error": {"type": kind, "message": message}}
-
-
-def check_question(question: str, settings: Settings) -> str:
-    """Reject a question that is empty or longer than the limit, with a message saying what to do."""
-    if not question or not question.strip():
-        raise BadQuestion("问题是空的：请输入一个问题，例如“普陀2024年新增多少养老床位？”")
-    if len(question) > settings.max_question_chars:
-        raise BadQuestion(
-            f"问题太长（{len(question)}字）：请把问题缩短到{settings.max_question_chars}字以内，一次只问一件事。"
-        )
-    return question
-
-
 def hit_to_dict(hit: Hit) -> dict[str, Any]:
     """A search hit as JSON: the chunk's fields plus its keyword, vector and fused scores."""
     return {
@@ -162,94 +87,6 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "vector_score": hit.dense_score,
         "fused_score": hit.score,
     }
-
-
-def citations_json(answer: Answer) -> list[dict[str, Any]]:
-    return answer.to_dict()["citations"]
-
-
-def same_host(origin: str, host_header: str) -> bool:
-    """True when the page's Origin names the host this server was reached at (any port)."""
-    try:
-        origin_host = urlsplit(origin).hostname
-        server_host = urlsplit(f"//{host_header}").hostname
-    except ValueError:
-        return False
-    return bool(origin_host) and origin_host == server_host
-
-
-def origin_denied_message(origin: str) -> str:
-    return (
-        f"来自 {origin} 的网页无权调用本问答服务。如需在该网页嵌入问答窗口，请在服务器上设置环境变量 "
-        f"ASSISTANT_ALLOWED_ORIGINS='[\"{origin}\"]'（多个地址用逗号分隔写在方括号内）后重启服务。"
-    )
-
-
-class OriginGuard:
-    """CORS for /api and /v1: allowed origins from settings, else the same host only; preflight too."""
-
-    def __init__(self, app, allowed_origins: list[str]):
-        self.app = app
-        self.allowed = {o.rstrip("/") for o in allowed_origins}
-
-    def allows(self, origin: str, host: str) -> bool:
-        return "*" in self.allowed or origin.rstrip("/") in self.allowed or same_host(origin, host)
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith(CORS_PATHS):
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        origin = headers.get("origin")
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
-        cors = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
-        preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
-        if not self.allows(origin, headers.get("host", "")):
-            body = json.dumps(error_body("origin_not_allowed", origin_denied_message(origin)),
-                              ensure_ascii=False).encode()
-            # The CORS header lets the widget read (and show) why it was refused.
-            extra = [] if preflight else cors
-            await send({"type": "http.response.start", "status": 403, "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()), *extra]})
-            await send({"type": "http.response.body", "body": body})
-            return
-        if preflight:
-            req_headers = headers.get("access-control-request-headers", "content-type, authorization")
-            await send({"type": "http.response.start", "status": 204, "headers": [
-                *cors,
-                (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-                (b"access-control-allow-headers", req_headers.encode("latin-1")),
-                (b"access-control-max-age", b"600"),
-            ]})
-            await send({"type": "http.response.body", "body": b""})
-            return
-
-        async def send_with_cors(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *cors]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
-
-
-def validation_message(exc: RequestValidationError) -> str:
-    """Pydantic errors as one Chinese line naming each field and what is wrong with it."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "请求体"
-        if err.get("type") == "missing":
-            parts.append(f"缺少字段 {loc}")
-        elif err.get("type") == "json_invalid":
-            parts.append("请求体不是合法的 JSON")
-        else:
-            parts.append(f"字段 {loc} 不对（{err.get('msg', '')}）")
-    return "请求格式不对：" + "；".join(parts) + "。示例：{\"question\": \"普陀2024年新增多少养老床位？\"}"
-
-
-# ---------------------------------------------------------------- the app
 
 
 def create_api(settings: Settings, engine) -> FastAPI:
@@ -264,27 +101,8 @@ def create_api(settings: Settings, engine) -> FastAPI:
     conversations = ConversationStore()
     app.state.conversations = conversations
     app.add_middleware(OriginGuard, allowed_origins=list(settings.allowed_origins))
-
-    @app.exception_handler(AssistantError)
-    async def _domain_error(request: Request, exc: AssistantError):
-        status, kind = next(((s, k) for cls, (s, k) in ERROR_STATUS.items() if isinstance(exc, cls)),
-                            (400, "bad_request"))
-        return JSONResponse(error_body(kind, str(exc)), status_code=status)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError):
-        return JSONResponse(error_body("invalid_request", validation_message(exc)), status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
-        message = "没有这个地址：请查看 /docs 里的接口列表。" if exc.status_code == 404 else str(exc.detail)
-        return JSONResponse(error_body("http_error", message), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(error_body("internal_error", INTERNAL_ERROR), status_code=500)
+    install_error_handlers(app)
+    add_openai_routes(app, settings, engine)
 
     @app.post("/api/ask", tags=["问答"])
     def ask(body: AskRequest) -> dict[str, Any]:
@@ -325,42 +143,6 @@ def create_api(settings: Settings, engine) -> FastAPI:
             "generator": settings.generator,
         }
 
-    @app.get("/v1/models", tags=["OpenAI 兼容"])
-    def models() -> dict[str, Any]:
-        """The one model this server offers, in the OpenAI list format."""
-        return {"object": "list",
-                "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "mz-assistant"}]}
-
-    @app.post("/v1/chat/completions", tags=["OpenAI 兼容"])
-    def chat_completions(body: ChatRequest):
-        """OpenAI-compatible chat: the last user message is the question, earlier ones the history."""
-        user_texts = [m.text() for m in body.messages if m.role == "user"]
-        if not user_texts:
-            raise BadQuestion("messages 里没有用户消息：请至少发送一条 role 为 \"user\" 的消息。")
-        question = check_question(user_texts[-1], settings)
-        history = [t for t in user_texts[:-1] if t.strip()][-MAX_TURNS:]
-        model = body.model or MODEL_ID
-        completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-        created = int(time.time())
-        if not body.stream:
-            answer = engine.ask(question, history)
-            return {
-                "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
-                             "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": len(question), "completion_tokens": len(answer.text),
-                          "total_tokens": len(question) + len(answer.text)},
-                "citations": citations_json(answer),
-                "answer": answer.to_dict(),
-            }
-        items = engine.ask_stream(question, history)
-        first = next(items, None)  # errors in the question surface here, as a proper 4xx, before streaming
-        return StreamingResponse(
-            sse_chunks(first, items, completion_id, created, model),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
-
     @app.get("/widget.js", include_in_schema=False)
     def widget_js():
         """The intranet widget: one <script> tag on any page."""
@@ -368,50 +150,3 @@ def create_api(settings: Settings, engine) -> FastAPI:
                             headers={"Cache-Control": "no-cache"})
 
     return app
-
-
-def sse_chunks(first: str | Answer, rest: Iterator[str | Answer], completion_id: str, created: int,
-               model: str) -> Iterator[str]:
-    """OpenAI `chat.completion.chunk` events for an answer stream, ending with `data: [DONE]`."""
-
-    def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        chunk = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
-
-    yield event({"role": "assistant", "content": ""})
-    streamed = ""
-    final: Answer | None = None
-    try:
-        for item in _chain(first, rest):
-            if isinstance(item, Answer):
-                final = item
-            elif item:
-                streamed += item
-                yield event({"content": item})
-    except Exception as exc:  # headers are sent: report in-band, as OpenAI servers do
-        if isinstance(exc, AssistantError):
-            kind, message = type(exc).__name__, str(exc)
-        else:
-            log.exception("unexpected error while streaming")
-            kind, message = "internal_error", INTERNAL_ERROR
-        yield f"data: {json.dumps(error_body(kind, message), ensure_ascii=False)}\n\n"
-        yield "data: [DONE]\n\n"
-        return
-    if final is not None:
-        if final.text.startswith(streamed):
-            rest_text = final.text[len(streamed):]
-        else:  # the checked answer replaced what was streamed: say so, never leave it uncorrected
-            rest_text = "\n\n【以核对后的答案为准】" + final.text
-        if rest_text:
-            yield event({"content": rest_text})
-        yield event({}, "stop", citations=citations_json(final), answer=final.to_dict())
-    else:
-        yield event({}, "stop", citations=[])
-    yield "data: [DONE]\n\n"
-
-
-def _chain(first: str | Answer | None, rest: Iterator[str | Answer]) -> Iterator[str | Answer]:
-    if first is not None:
-        yield first
-    yield from rest

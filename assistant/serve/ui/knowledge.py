@@ -1,0 +1,105 @@
+"""The 知识库 tab: the indexed documents, upload, delete, rebuild, and a retrieval test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from assistant.core.errors import AssistantError
+from assistant.core.settings import Settings
+from assistant.ingest.corpus import SUPPORTED_EXTENSIONS, delete_document, list_files, save_upload
+from assistant.serve.ui.common import file_path, ok, progress_fn, warn
+from assistant.serve.ui.render import DOC_HEADERS, HIT_HEADERS, build_summary, documents_table, hits_table
+
+
+def knowledge_tab(settings: Settings, engine) -> tuple[Callable, list]:
+    """The knowledge-base tab inside the caller's `gr.Tab`; returns its refresh function and outputs for page load."""
+
+    def refresh_documents():
+        files = [p.name for p in list_files(settings)]  # what is on disk, indexed or not
+        return documents_table(engine), gr.update(choices=files, value=None)
+
+    def rebuild(progress=gr.Progress()):  # noqa: B008
+        try:
+            report = engine.rebuild(progress_fn(progress))
+        except AssistantError as e:
+            return (warn(str(e)), *refresh_documents())
+        return (ok(build_summary(report)), *refresh_documents())
+
+    def upload_documents(files, progress=gr.Progress()):  # noqa: B008
+        if not files:
+            return (warn("请先选择要上传的文件。"), *refresh_documents(), None)
+        saved, errors = [], []
+        for f in files:
+            path = file_path(f)
+            try:
+                saved.append(save_upload(settings, path.name, path.read_bytes()).name)
+            except AssistantError as e:
+                errors.append(str(e))
+        lines = []
+        if saved:
+            lines.append(f"已添加：{'、'.join(saved)}。")
+            try:
+                lines.append(build_summary(engine.rebuild(progress_fn(progress))))
+            except AssistantError as e:
+                errors.append(str(e))
+        for e in errors:
+            gr.Warning(e)
+        status = "\n\n".join([ok(x) for x in lines] + [f"⚠ {e}" for e in errors])
+        return (status, *refresh_documents(), None)
+
+    def remove_document(source: str | None, progress=gr.Progress()):  # noqa: B008
+        if not source:
+            return (warn("请先在下拉框中选择要删除的文档。"), *refresh_documents())
+        try:
+            delete_document(settings, source)
+            report = engine.rebuild(progress_fn(progress))
+        except AssistantError as e:
+            return (warn(str(e)), *refresh_documents())
+        return (ok(f"已删除：{source}。{build_summary(report)}"), *refresh_documents())
+
+    def search(text: str, k: float):
+        if not (text or "").strip():
+            gr.Warning("请输入要检索的内容。")
+            return []
+        try:
+            return hits_table(engine.search(text.strip(), int(k)))
+        except AssistantError as e:
+            gr.Warning(str(e))
+            return []
+
+    kb_status = gr.Markdown(elem_classes="mz-status")
+    docs = gr.Dataframe(headers=DOC_HEADERS, label="知识库文档", interactive=False, wrap=True,
+                        elem_classes="mz-table",
+                        value=lambda: documents_table(engine),
+                        column_widths=["20%", "17%", "12%", "11%", "7%", "9%", "7%", "7%", "5%",
+                                       "5%"])
+    with gr.Row():
+        with gr.Column(scale=3):
+            uploads = gr.File(label=f"上传新文档（{' '.join(SUPPORTED_EXTENSIONS)}）",
+                              file_count="multiple", height=150)
+            upload_btn = gr.Button("上传并更新索引", variant="primary")
+        with gr.Column(scale=2):
+            to_delete = gr.Dropdown(label="删除文档", choices=[], value=None)
+            delete_btn = gr.Button("删除并更新索引", variant="stop")
+            with gr.Row():
+                refresh_btn = gr.Button("刷新列表")
+                rebuild_btn = gr.Button("重建索引")
+    gr.Markdown("### 检索测试\n输入一句话，查看检索到的分块及其关键词分、向量分和融合分。")
+    with gr.Row(equal_height=True):
+        query = gr.Textbox(show_label=False, placeholder="例如：普陀 养老床位 2024", scale=7)
+        top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="返回条数", scale=2)
+        search_btn = gr.Button("检索", scale=1, min_width=90)
+    hits = gr.Dataframe(headers=HIT_HEADERS, label="检索结果", interactive=False, wrap=True,
+                        column_widths=["6%", "15%", "18%", "8%", "8%", "8%", "37%"],
+                        elem_classes="mz-table")
+
+    refresh_btn.click(refresh_documents, None, [docs, to_delete], api_name="documents")
+    rebuild_btn.click(rebuild, None, [kb_status, docs, to_delete], api_name="rebuild")
+    upload_btn.click(upload_documents, [uploads], [kb_status, docs, to_delete, uploads],
+                     api_name="upload_documents")
+    delete_btn.click(remove_document, [to_delete], [kb_status, docs, to_delete],
+                     api_name="delete_document")
+    gr.on([search_btn.click, query.submit], search, [query, top_k], [hits], api_name="search")
+    return refresh_documents, [docs, to_delete]
