@@ -6,6 +6,7 @@ or retrieves on its own. Scoring is a set of pure functions over `Answer`s and r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -168,7 +169,7 @@ def check_quotes(questions: Iterable[GoldQuestion], documents: Sequence[Document
             if doc is not None and doc not in texts:
                 raise BadInputFile(f"评测题 {q.id} 的 doc《{doc}》不在语料中：请写语料目录里的文件名。")
             where = [texts[doc]] if doc else list(texts.values())
-            if not any(quote in t for t in where):
+            if not any(match_key(quote) in match_key(t) for t in where):
                 raise BadInputFile(f"评测题 {q.id} 的引文在{('《' + doc + '》') if doc else '语料'}中找不到："
                                    f"“{quote}”。请按清洗后的文本逐字复制。")
 
@@ -472,22 +473,46 @@ def write_chart(report: EvalReport, path: Path) -> None:
     plt.close(fig)
 
 
-def cli_eval(settings: Settings, subset: int | None, with_baseline: bool) -> int:
-    """Load the gold set and the engine once, run everything, print a short table; 0 on success."""
+def corpus_settings(settings: Settings, corpus: str | Path, index_dir_given: bool = False) -> Settings:
+    """Settings for evaluating another corpus folder: its own index under the model cache, never ./index."""
+    folder = Path(corpus).resolve()
+    if not folder.is_dir():
+        raise BadInputFile(f"语料目录 {corpus} 不存在：请给出一个放着文档的文件夹。")
+    changes: dict[str, Any] = {"corpus_dir": folder}
+    if not index_dir_given:
+        tag = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+        changes["index_dir"] = Path(settings.model_cache_dir) / "eval-index" / f"{folder.name}-{tag}"
+    return settings.model_copy(update=changes)
+
+
+def cli_eval(settings: Settings, subset: int | None, with_baseline: bool, corpus: str | None = None,
+             questions: str | None = None, out: str | None = None, index_dir_given: bool = False) -> int:
+    """Load a question set and the engine once, run everything, print a short table; 0 on success.
+
+    Without `corpus`: the shipped corpus and eval/questions.jsonl. With it: that folder, indexed apart,
+    and eval/corpora/<folder name>/questions.jsonl unless `questions` names another file.
+    """
     from assistant.ingest.loading import load_corpus
     from assistant.serve.engine import build_engine
 
+    if corpus:
+        settings = corpus_settings(settings, corpus, index_dir_given)
+        default_questions = Path(settings.eval_dir) / "corpora" / Path(settings.corpus_dir).name / "questions.jsonl"
+    else:
+        default_questions = Path(settings.eval_dir) / "questions.jsonl"
+    question_file = Path(questions) if questions else default_questions
+    out_dir = Path(out) if out else question_file.parent
     documents, _ = load_corpus(settings)
-    questions = load_gold(Path(settings.eval_dir) / "questions.jsonl", documents)
+    gold = load_gold(question_file, documents)
     if subset:
-        questions = stratified(questions, subset)
+        gold = stratified(gold, subset)
     engine = build_engine(settings)
-    baseline = run_baseline(settings, engine.embedder, questions) if with_baseline else None
-    report = run_eval(engine, questions, settings.eval_dir, baseline=baseline)
+    baseline = run_baseline(settings, engine.embedder, gold) if with_baseline else None
+    report = run_eval(engine, gold, out_dir, baseline=baseline)
     width = max(len(r[0]) for r in summary_rows(report))
     print(f"{'metric':<{width}}  {'system':>8}  {'baseline':>8}")
     for name, ours, theirs in summary_rows(report):
         print(f"{name:<{width}}  {ours:>8}  {theirs:>8}")
-    print(f"{len(questions)} questions, {len(report.failures)} failures, {report.seconds:.1f} s → "
+    print(f"{len(gold)} questions, {len(report.failures)} failures, {report.seconds:.1f} s → "
           f"{report.files[0]}")
     return 0

@@ -35,7 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("input")
     p.add_argument("-o", "--output", required=True)
 
-    p = sub.add_parser("eval", help="run the gold questions and write eval/report.md")
+    p = sub.add_parser("eval", help="run a question set and write its report (default: the shipped gold set)")
+    p.add_argument("--corpus", help="a corpus folder to evaluate instead of the shipped one (indexed apart)")
+    p.add_argument("--questions", help="question file (.jsonl); default eval/questions.jsonl, or with --corpus "
+                                       "eval/corpora/<folder name>/questions.jsonl")
+    p.add_argument("--out", help="folder for report.md/.json/.png; default the question file's folder")
     p.add_argument("--subset", type=int, help="only the first N questions")
     p.add_argument("--no-baseline", action="store_true", help="skip the textbook llama-index baseline")
 
@@ -129,7 +133,8 @@ def _batch(settings: Settings, args) -> int:
 def _eval(settings: Settings, args) -> int:
     from assistant.eval.evaluation import cli_eval
 
-    return cli_eval(settings, subset=args.subset, with_baseline=not args.no_baseline)
+    return cli_eval(settings, subset=args.subset, with_baseline=not args.no_baseline, corpus=args.corpus,
+                    questions=args.questions, out=args.out, index_dir_given=bool(args.index_dir))
 
 
 COMMANDS = {"index": _index, "search": _search, "ask": _ask, "batch": _batch, "eval": _eval}
