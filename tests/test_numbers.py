@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
+import cn2an
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.text.numbers import (
-    cn_to_number,
-    find_quantities,
-    find_years,
-    format_quantity,
-    number_to_cn,
-    parse_number,
-    parse_period,
-    parse_quantity,
-    parse_year,
-)
+from assistant.text.numbers import cn_to_number, find_quantities, format_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(
@@ -77,39 +68,6 @@ def test_cn_to_number(text, value):
     assert cn_to_number(text) == value
 
 
-@pytest.mark.parametrize("text, value", [("6.6万", 66000), ("两千", 2000), ("二十", 20), ("1.5亿", 1.5e8),
-                                         ("12", 12), ("养老", None)])
-def test_parse_number(text, value):
-    assert parse_number(text) == value
-
-
-@pytest.mark.parametrize(
-    "text, year",
-    [("2024", 2024), ("2024年", 2024), ("24年", 2024), ("二〇二四年", 2024), ("二零二四年", 2024),
-     ("普陀2024年新增多少养老床位？", 2024), ("那宝山22年呢", 2022), ("普陀新增多少床位", None),
-     ("新增200张", None)],
-)
-def test_parse_year(text, year):
-    assert parse_year(text) == year
-
-
-@pytest.mark.parametrize(
-    "text, period",
-    [("十四五", (2021, 2025)), ("“十三五”末期", (2016, 2020)), ("十五五规划", (2026, 2030)),
-     ("十一五", (2006, 2010)), ("2024年", None)],
-)
-def test_parse_period(text, period):
-    assert parse_period(text) == period
-
-
-def test_find_years_in_document_text():
-    text = "截至2023年6月，2021年以来，到二〇三五年，“十四五”上半期，2022年2月21日，长民〔2022〕2号，200张"
-    years = find_years(text, bare=False)
-    assert [y.year for y in years] == [2023, 2021, 2035, None, 2022]
-    assert years[3].period == (2021, 2025)
-    assert all(text[y.start:y.end].endswith(("年", "五")) for y in years)
-
-
 @pytest.mark.parametrize(
     "value, unit, written",
     [(200, "张", "200张"), (537000000, "元", "5.37亿元"), (916500, "人次", "91.65万人次"), (0.6, "%", "60%"),
@@ -145,7 +103,7 @@ UNITS = st.sampled_from(["张", "家", "个", "户", "名", "人次", "元", "�
 
 @given(st.integers(min_value=0, max_value=10**8 - 1))
 def test_chinese_numeral_round_trip(n):
-    assert cn_to_number(number_to_cn(n)) == n
+    assert cn_to_number(cn2an.an2cn(n, "low")) == n  # the library's writer as the oracle
 
 
 @given(st.integers(min_value=1, max_value=10**9).map(lambda k: k / 100), UNITS)
@@ -174,15 +132,6 @@ def test_find_quantities_recovers_formatted_figures(items):
     found = find_quantities(text)
     assert [(q.value, q.unit) for q in found] == expected
     assert all(text[q.start:q.end] == q.text for q in found)
-
-
-@given(st.integers(min_value=1950, max_value=2099))
-def test_year_forms_round_trip(year):
-    digits = "〇一二三四五六七八九"
-    assert parse_year(f"{year}年") == year
-    assert parse_year("".join(digits[int(c)] for c in str(year)) + "年") == year
-    if year >= 2000:
-        assert parse_year(f"{year % 100:02d}年") == year
 
 
 def test_find_quantities_reads_ordinal_and_tier_classifiers():

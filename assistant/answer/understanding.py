@@ -11,6 +11,7 @@ from functools import lru_cache
 from assistant.core.errors import BadQuestion
 from assistant.core.types import Query
 from assistant.text import lexicon
+from assistant.text.time import question_years
 
 # ---------------------------------------------------------------- normalising and checking
 
@@ -165,71 +166,6 @@ def _find_districts(text: str) -> tuple[list[str], list[tuple[int, int]]]:
         if full not in names:
             names.append(full)
     return names, [(s, e) for s, e, *_ in found]
-
-
-# ---------------------------------------------------------------- years and periods
-
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_DIGITS = "〇○零OＯ一二三四五六七八九"
-_YEAR_UNIT_AFTER = set("张家个户名人元万亿千百%.号条项次岁对所处座块件套台位批类支场镇余多0123456789")
-_RANGE = re.compile(r"(?<![\d.])(20\d{2})年?(?:[-—–~～至到]|一直到)(20\d{2})年?")
-_YEAR4 = re.compile(r"(?<![\d.])(20\d{2})(年?)")
-_YEAR2 = re.compile(r"(?<![\d.第满近过每超共了])([12]\d)年(?!代|龄|级|轻|内|以|来|后|前|间|多|左右|的工龄)")
-_YEAR_CN4 = re.compile(f"([{_CN_DIGITS}]{{4}})年")
-_YEAR_CN2 = re.compile(f"(?<![{_CN_DIGITS}十百千万第])([一二][{_CN_DIGITS}])年(?!代|龄|级)")
-_PERIOD = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?")
-_RELATIVE = {"今年": 0, "本年度": 0, "本年": 0, "当年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2,
-             "明年": 1, "下一年": 1}
-
-
-def _cn_year(digits: str) -> int:
-    return int("".join(str(_CN_DIGIT[c]) for c in digits))
-
-
-def _find_years(text: str, reference_year: int | None) -> tuple[list[int], str | None, list[tuple[int, int]]]:
-    """Calendar years (in order), a period word, and the spans they occupy."""
-    years: list[int] = []
-    spans: list[tuple[int, int]] = []
-
-    def add(y: int, span: tuple[int, int]) -> None:
-        if any(s < span[1] and span[0] < e for s, e in spans):
-            return
-        spans.append(span)
-        if 2000 <= y <= 2050 and y not in years:
-            years.append(y)
-
-    for m in _RANGE.finditer(text):
-        a, b = int(m[1]), int(m[2])
-        if 0 < b - a <= 6:
-            years.extend(y for y in range(a, b + 1) if y not in years)
-        spans.append(m.span())  # beyond 6 years it is a plan's horizon (2023-2035年), not asked about
-    for m in _YEAR4.finditer(text):
-        nxt = text[m.end():m.end() + 1]
-        if m[2] or not nxt or nxt not in _YEAR_UNIT_AFTER:
-            add(int(m[1]), m.span())
-    for m in _YEAR_CN4.finditer(text):
-        add(_cn_year(m[1]), m.span())
-    for m in _YEAR2.finditer(text):
-        if 15 <= int(m[1]) <= 35:
-            add(2000 + int(m[1]), m.span())
-    for m in _YEAR_CN2.finditer(text):
-        y = _cn_year(m[1])
-        if 15 <= y <= 35:
-            add(2000 + y, m.span())
-    period = None
-    if pm := _PERIOD.search(text):
-        period = pm[1]
-        spans.append(pm.span())
-    for word, delta in _RELATIVE.items():
-        if (i := text.find(word)) >= 0:
-            if reference_year is not None:
-                add(reference_year + delta, (i, i + len(word)))
-            elif not years and period is None:
-                period = word
-            spans.append((i, i + len(word)))
-            break
-    return years, period, spans
 
 
 # ---------------------------------------------------------------- qualifier, unit, intent
@@ -428,7 +364,7 @@ def parse_question(text: str, vocabulary: Sequence[str] = (), *, reference_year:
     `context_places` counts places a conversation adds to the ones named (加上宝山一共多少)."""
     norm = normalise_question(text or "")
     districts, d_spans = _find_districts(norm)
-    years, period, y_spans = _find_years(norm, reference_year)
+    years, period, y_spans = question_years(norm, reference_year)
     several_places = len(districts) >= 2
     intent = explicit_intent(norm, len(districts) + context_places, len(years)) or "lookup"
     blocked = d_spans + y_spans

@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.core.types import Citation
-from assistant.text.numbers import Quantity, cn_to_number, find_quantities, find_years, parse_quantity
+from assistant.text.numbers import Quantity, cn_to_number, find_quantities, parse_quantity
+from assistant.text.time import find_years
 
 _BARE_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 _PERCENT_WORDS_RE = re.compile(r"百分之([〇零一二两三四五六七八九十百点]+)")

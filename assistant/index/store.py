@@ -41,7 +41,7 @@ Progress = Callable[[float, str], None]
 
 
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
-PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "ingest/facts", "ingest/subjects",
+PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects",
                     "index/keywords", "text/lexicon")
 
 

@@ -23,7 +23,8 @@ from assistant.ingest.subjects import (
     span_around,
 )
 from assistant.text.lexicon import QUALIFIERS
-from assistant.text.numbers import ORDINAL_UNITS, Quantity, find_quantities, find_years
+from assistant.text.numbers import ORDINAL_UNITS, Quantity, find_quantities
+from assistant.text.time import find_years
 
 __all__ = ["extract_facts", "fact_year", "qualify", "span_around"]
 

@@ -73,11 +73,6 @@ def cn_to_number(text: str) -> int | float | None:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def number_to_cn(value: int) -> str:
-    """An integer in Chinese numerals (12 -> 十二), the inverse of `cn_to_number` for integers."""
-    return cn2an.an2cn(int(value), "low")
-
-
 def _decimal(num: str) -> Decimal | None:
     """An Arabic or Chinese number string as a Decimal."""
     try:
@@ -132,16 +127,6 @@ def parse_quantity(text: str) -> Quantity | None:
     return None
 
 
-def parse_number(text: str) -> float | None:
-    """A bare number, Arabic or Chinese, with an optional 万/亿 ("6.6万", "两千", "二十") as a float."""
-    s = text.strip()
-    mult = Decimal(1)
-    if s and s[-1] in MULTIPLIERS and len(s) > 1 and s[:-1].replace(".", "", 1).isdigit():
-        s, mult = s[:-1], MULTIPLIERS[s[-1]]
-    num = _decimal(s)
-    return None if num is None else _to_float(num * mult)
-
-
 def find_quantities(text: str) -> list[Quantity]:
     """Every figure with a unit (or 万/亿, or %) in `text`, in order, spans relative to `text`.
 
@@ -177,80 +162,6 @@ def _with_prefix(text: str, q: Quantity) -> Quantity:
     if q.approx is None and before in APPROX_BEFORE:
         return Quantity(q.value, q.unit, q.text, q.start, q.end, before, q.chinese)
     return q
-
-
-# ---- years ---------------------------------------------------------------------------------
-
-_YEAR_CN = re.compile(r"[一二][〇零一二三四五六七八九]{3}(?=年)")
-_YEAR_4 = re.compile(r"(?<![\d.])(19[5-9]\d|20\d\d|21\d\d)(?![\d.%])")
-_YEAR_2 = re.compile(r"(?<![\d.])(\d\d)(?=年)")
-_PERIOD = re.compile(r"十([一二三四五六七八九])五")
-
-
-@dataclass(frozen=True)
-class YearMention:
-    """A year written in text (2024年, 二〇二四年, 24年) with its span; `period` for 十四五."""
-
-    year: int | None
-    start: int
-    end: int
-    period: tuple[int, int] | None = None
-
-
-def plan_period(n: int) -> tuple[int, int]:
-    """The years of the n-th five-year plan (14 -> 2021–2025); plans are regular since the 3rd."""
-    first = 1953 + 5 * (n - 1) if n <= 2 else 2006 + 5 * (n - 11)
-    return first, first + 4
-
-
-def parse_period(text: str) -> tuple[int, int] | None:
-    """十四五 -> (2021, 2025), 十三五 -> (2016, 2020); None when no plan period is named."""
-    m = _PERIOD.search(text)
-    return plan_period(11 + "一二三四五六七八九".index(m.group(1))) if m else None
-
-
-def find_years(text: str, short: bool = False, bare: bool = True) -> list[YearMention]:
-    """Years and five-year-plan periods written in `text`, in order.
-
-    `bare`: also take a 4-digit year with no 年 after it (fine for questions, "2024的床位");
-    `short`: also take 24年 as 2024 (questions only; documents write full years).
-    """
-    out: list[YearMention] = []
-    for m in _YEAR_CN.finditer(text):
-        value = cn_to_number(m.group(0))
-        if value is not None:
-            out.append(YearMention(int(value), m.start(), m.end() + 1))
-    for m in _YEAR_4.finditer(text):
-        has_nian = text[m.end():m.end() + 1] == "年"
-        if has_nian or (bare and not _unit_follows(text, m.end())):
-            out.append(YearMention(int(m.group(1)), m.start(), m.end() + (1 if has_nian else 0)))
-    if short:
-        for m in _YEAR_2.finditer(text):
-            if m.start() > 0 and text[m.start() - 1].isdigit():
-                continue
-            out.append(YearMention(2000 + int(m.group(1)), m.start(), m.end() + 1))
-    for m in _PERIOD.finditer(text):
-        out.append(YearMention(None, m.start(), m.end(), parse_period(m.group(0))))
-    return sorted(out, key=lambda y: y.start)
-
-
-def _unit_follows(text: str, pos: int) -> bool:
-    rest = text[pos:pos + 4]
-    return bool(rest) and (rest[0] in "%万亿余多-—－.月" or any(rest.startswith(u) for u in UNITS))
-
-
-def parse_year(text: str) -> int | None:
-    """The first year in a question or phrase: 2024, 2024年, 24年, 二〇二四年, 二零二四年 -> 2024."""
-    s = text.strip()
-    if re.fullmatch(r"\d\d", s):
-        return 2000 + int(s)
-    value = cn_to_number(s) if s and all(c in CN_DIGITS for c in s) and len(s) == 4 else None
-    if value is not None:
-        return int(value)
-    for y in find_years(s, short=True):
-        if y.year is not None:
-            return y.year
-    return None
 
 
 # ---- formatting ----------------------------------------------------------------------------

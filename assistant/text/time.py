@@ -1,0 +1,135 @@
+"""Years in documents and questions: 2024年, 二〇二四年, 24年, ranges, 十四五, 今年/去年.
+
+Pure functions, no I/O. `find_years` reads a document's text (full years, as documents write them);
+`question_years` reads a question (short forms too, and relative words against a reference year).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text.numbers import UNITS, cn_to_number
+
+_YEAR_CN = re.compile(r"[一二][〇零一二三四五六七八九]{3}(?=年)")
+_YEAR_4 = re.compile(r"(?<![\d.])(19[5-9]\d|20\d\d|21\d\d)(?![\d.%])")
+_YEAR_2 = re.compile(r"(?<![\d.])(\d\d)(?=年)")
+_PERIOD = re.compile(r"十([一二三四五六七八九])五")
+
+
+@dataclass(frozen=True)
+class YearMention:
+    """A year written in text (2024年, 二〇二四年, 24年) with its span; `period` for 十四五."""
+
+    year: int | None
+    start: int
+    end: int
+    period: tuple[int, int] | None = None
+
+
+def plan_period(n: int) -> tuple[int, int]:
+    """The years of the n-th five-year plan (14 -> 2021–2025); plans are regular since the 3rd."""
+    first = 1953 + 5 * (n - 1) if n <= 2 else 2006 + 5 * (n - 11)
+    return first, first + 4
+
+
+def parse_period(text: str) -> tuple[int, int] | None:
+    """十四五 -> (2021, 2025), 十三五 -> (2016, 2020); None when no plan period is named."""
+    m = _PERIOD.search(text)
+    return plan_period(11 + "一二三四五六七八九".index(m.group(1))) if m else None
+
+
+def find_years(text: str, short: bool = False, bare: bool = True) -> list[YearMention]:
+    """Years and five-year-plan periods written in `text`, in order.
+
+    `bare`: also take a 4-digit year with no 年 after it (fine for questions, "2024的床位");
+    `short`: also take 24年 as 2024 (questions only; documents write full years).
+    """
+    out: list[YearMention] = []
+    for m in _YEAR_CN.finditer(text):
+        value = cn_to_number(m.group(0))
+        if value is not None:
+            out.append(YearMention(int(value), m.start(), m.end() + 1))
+    for m in _YEAR_4.finditer(text):
+        has_nian = text[m.end():m.end() + 1] == "年"
+        if has_nian or (bare and not _unit_follows(text, m.end())):
+            out.append(YearMention(int(m.group(1)), m.start(), m.end() + (1 if has_nian else 0)))
+    if short:
+        for m in _YEAR_2.finditer(text):
+            if m.start() > 0 and text[m.start() - 1].isdigit():
+                continue
+            out.append(YearMention(2000 + int(m.group(1)), m.start(), m.end() + 1))
+    for m in _PERIOD.finditer(text):
+        out.append(YearMention(None, m.start(), m.end(), parse_period(m.group(0))))
+    return sorted(out, key=lambda y: y.start)
+
+
+def _unit_follows(text: str, pos: int) -> bool:
+    rest = text[pos:pos + 4]
+    return bool(rest) and (rest[0] in "%万亿余多-—－.月" or any(rest.startswith(u) for u in UNITS))
+
+
+# ---- questions ----
+
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = "〇○零OＯ一二三四五六七八九"
+_YEAR_UNIT_AFTER = set("张家个户名人元万亿千百%.号条项次岁对所处座块件套台位批类支场镇余多0123456789")
+_RANGE = re.compile(r"(?<![\d.])(20\d{2})年?(?:[-—–~～至到]|一直到)(20\d{2})年?")
+_YEAR4 = re.compile(r"(?<![\d.])(20\d{2})(年?)")
+_YEAR2 = re.compile(r"(?<![\d.第满近过每超共了])([12]\d)年(?!代|龄|级|轻|内|以|来|后|前|间|多|左右|的工龄)")
+_YEAR_CN4 = re.compile(f"([{_CN_DIGITS}]{{4}})年")
+_YEAR_CN2 = re.compile(f"(?<![{_CN_DIGITS}十百千万第])([一二][{_CN_DIGITS}])年(?!代|龄|级)")
+_Q_PERIOD = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?")
+_RELATIVE = {"今年": 0, "本年度": 0, "本年": 0, "当年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2,
+             "明年": 1, "下一年": 1}
+
+
+def _cn_year(digits: str) -> int:
+    return int("".join(str(_CN_DIGIT[c]) for c in digits))
+
+
+def question_years(text: str, reference_year: int | None) -> tuple[list[int], str | None, list[tuple[int, int]]]:
+    """A question's calendar years (in order), a period word (十四五, or 今年 left open when
+    `reference_year` is None), and the spans they occupy. 24年 and 二四年 read as 2024."""
+    years: list[int] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(y: int, span: tuple[int, int]) -> None:
+        if any(s < span[1] and span[0] < e for s, e in spans):
+            return
+        spans.append(span)
+        if 2000 <= y <= 2050 and y not in years:
+            years.append(y)
+
+    for m in _RANGE.finditer(text):
+        a, b = int(m[1]), int(m[2])
+        if 0 < b - a <= 6:
+            years.extend(y for y in range(a, b + 1) if y not in years)
+        spans.append(m.span())  # beyond 6 years it is a plan's horizon (2023-2035年), not asked about
+    for m in _YEAR4.finditer(text):
+        nxt = text[m.end():m.end() + 1]
+        if m[2] or not nxt or nxt not in _YEAR_UNIT_AFTER:
+            add(int(m[1]), m.span())
+    for m in _YEAR_CN4.finditer(text):
+        add(_cn_year(m[1]), m.span())
+    for m in _YEAR2.finditer(text):
+        if 15 <= int(m[1]) <= 35:
+            add(2000 + int(m[1]), m.span())
+    for m in _YEAR_CN2.finditer(text):
+        y = _cn_year(m[1])
+        if 15 <= y <= 35:
+            add(2000 + y, m.span())
+    period = None
+    if pm := _Q_PERIOD.search(text):
+        period = pm[1]
+        spans.append(pm.span())
+    for word, delta in _RELATIVE.items():
+        if (i := text.find(word)) >= 0:
+            if reference_year is not None:
+                add(reference_year + delta, (i, i + len(word)))
+            elif not years and period is None:
+                period = word
+            spans.append((i, i + len(word)))
+            break
+    return years, period, spans
