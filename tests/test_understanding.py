@@ -349,10 +349,10 @@ def test_describe(query, text):
 
 @given(st.text(max_size=80))
 def test_parse_never_raises_and_slots_are_known_values(text):
-    from assistant.text.lexicon import DISTRICTS
+    from assistant.text.places import gazetteer
 
     q = parse_question(text)
-    assert q.district is None or q.district in DISTRICTS
-    assert all(d in DISTRICTS for d in q.districts)
+    assert q.district is None or gazetteer().lookup(q.district)
+    assert all(gazetteer().lookup(d) for d in q.districts)
     assert q.intent in ("lookup", "sum", "compare", "text")
     assert q.year is None or 2000 <= q.year <= 2050

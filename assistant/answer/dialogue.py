@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.understanding import (
+    PlaceContext,
     explicit_intent,
     is_chitchat,
     names_all_districts,
@@ -19,6 +20,7 @@ from assistant.answer.understanding import (
     unit_hint,
 )
 from assistant.core.types import Query, Turn
+from assistant.text.places import gazetteer
 
 _JOIN = re.compile(r"^(那么?|那)?(和|跟|与|同|加上|再加上|连同|对比|相比|比)")
 _MARKER = re.compile(
@@ -61,10 +63,12 @@ def _inherit(cur: Query, prev: Query) -> Query:
     fields: dict = {}
     if _joins(cur, prev):
         prev_places = prev.districts or (prev.district,)
-        fields.update(district=None, districts=(*prev_places, cur.district))
+        prev_codes = prev.places or (prev.place,)
+        fields.update(district=None, districts=(*prev_places, cur.district), place=None,
+                      places=tuple(c for c in (*prev_codes, cur.place) if c))
         inherited.append("district")
     elif not (cur.district or cur.districts) and (prev.district or prev.districts):
-        fields.update(district=prev.district, districts=prev.districts)
+        fields.update(district=prev.district, districts=prev.districts, place=prev.place, places=prev.places)
         inherited.append("district")
     if cur.year is None and not cur.years and cur.period is None and (prev.year or prev.years or prev.period):
         fields.update(year=prev.year, years=prev.years, period=prev.period)
@@ -100,21 +104,23 @@ def _inherit(cur: Query, prev: Query) -> Query:
 
 
 def resolve_turn(question: str, previous: Query | None, vocabulary: Sequence[str] = (), *,
-                 reference_year: int | None = None) -> Query:
+                 reference_year: int | None = None, places: PlaceContext | None = None) -> Query:
     """One question understood against the query of the turn before it (None: no conversation)."""
-    cur = parse_question(question, vocabulary, reference_year=reference_year)
+    if places is not None and previous is not None and previous.place:
+        places = replace(places, current=gazetteer().get(previous.place))
+    cur = parse_question(question, vocabulary, reference_year=reference_year, places=places)
     if previous is None or not cur.text or is_chitchat(cur.text):
         return cur
     if _joins(cur, previous):  # read again with the conversation's places counted (sum words)
         cur = parse_question(question, vocabulary, reference_year=reference_year,
-                             context_places=len(previous.districts) or 1)
+                             context_places=len(previous.districts) or 1, places=places)
     if not (has_followup_marker(cur.text) or _incomplete(cur)):
         return cur  # a complete new question starts afresh
     return _inherit(cur, previous)
 
 
 def resolve(question: str, history: Sequence[Turn | str] = (), vocabulary: Sequence[str] = (), *,
-            reference_year: int | None = None) -> Query:
+            reference_year: int | None = None, places: PlaceContext | None = None) -> Query:
     """The question understood in its conversation: history is oldest first; Turns with a `query`
     are taken as they are, strings and query-less Turns are resolved turn by turn."""
     previous: Query | None = None
@@ -125,8 +131,8 @@ def resolve(question: str, history: Sequence[Turn | str] = (), vocabulary: Seque
         text = item.question if isinstance(item, Turn) else str(item or "")
         if not normalise_question(text) or is_chitchat(text):
             continue  # 谢谢 / 好的 between questions do not end the conversation
-        previous = resolve_turn(text, previous, vocabulary, reference_year=reference_year)
-    return resolve_turn(question, previous, vocabulary, reference_year=reference_year)
+        previous = resolve_turn(text, previous, vocabulary, reference_year=reference_year, places=places)
+    return resolve_turn(question, previous, vocabulary, reference_year=reference_year, places=places)
 
 
 def inherited_slots(question: str, history: Sequence[Turn | str] = (),

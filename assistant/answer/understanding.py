@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.core.errors import BadQuestion
+from assistant.core.settings import Settings
 from assistant.core.types import Query
 from assistant.text import lexicon
+from assistant.text.places import Place, find_places, gazetteer
 from assistant.text.time import question_years
 
 # ---------------------------------------------------------------- normalising and checking
@@ -121,51 +124,56 @@ def detect_injection(text: str) -> bool:
     return bool(_INJECTION.search(normalise_question(text)))
 
 
-# ---------------------------------------------------------------- districts
+# ---------------------------------------------------------------- places
 
-# Aliases that only count as the city when the question names no district (在全市率先, 市级金牌…).
-_WEAK_CITY = ("全市", "市级", "市里", "市民政局")
-_JOINERS = "和与跟同、及"
-_CITY_AS_CONTEXT = re.compile(
-    r"(在|于|居|占|高于|低于|领先|位于|位居)全市|全市(率先|首|前列|第一|排名|平均|领先|范围)"
-)
 _ALL_DISTRICTS = re.compile(
-    r"各区|各个区|所有区|每个区|全市各区|16个区|十六个区|哪个区|哪一个区|哪些区|哪个区县|哪区"
+    r"各区|各个区|所有区|每个区|全市各区|哪个区|哪一个区|哪些区|哪个区县|哪区|各市|哪个市|哪个城市|各县|哪个县|各省|哪个省"
 )
+# 全市 used as a comparison's frame (在全市率先, 全市第一) names no place to look in.
+_CITY_AS_CONTEXT = re.compile(r"(在|于|居|占|高于|低于|领先|位于|位居)全[市省区]|全[市省区](率先|首|前列|第一|排名|平均|领先|范围)")
 
 
-def _find_districts(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Districts named in `text` in order of first mention, and the spans they occupy."""
-    taken = [False] * len(text)
-    found: list[tuple[int, int, str, str]] = []
-    for alias, full in lexicon.district_aliases():
-        if len(alias) < 2:  # 沪 stands in names (沪助养老时光汇), not for the city
-            continue
-        for m in re.finditer(re.escape(alias), text):
-            if any(taken[m.start():m.end()]):
-                continue
-            for i in range(m.start(), m.end()):
-                taken[i] = True
-            found.append((m.start(), m.end(), alias, full))
-    found.sort()
-    real = [f for f in found if f[3] != lexicon.CITY]
-    keep = []
-    for start, end, alias, full in found:
-        if full == lexicon.CITY and real:
-            joined = text[end:end + 1] in _JOINERS or (start > 0 and text[start - 1] in _JOINERS)
-            if alias in _WEAK_CITY and not joined:
-                continue
-            # 上海市普陀区 / 上海普陀: the city only locates the district
-            if any(r[0] == end or text[end:r[0]] in ("的", " ") for r in real):
-                continue
-        if full == lexicon.CITY and alias == "全市" and _CITY_AS_CONTEXT.search(text):
-            continue
-        keep.append((start, end, alias, full))
-    names: list[str] = []
-    for *_, full in keep:
-        if full not in names:
-            names.append(full)
-    return names, [(s, e) for s, e, *_ in found]
+@dataclass(frozen=True)
+class PlaceContext:
+    """What place reading needs besides the text: places the documents hold, the home place and
+    the place of the conversation so far (全市/本区 are read against it)."""
+
+    known: frozenset[str] = frozenset()
+    home: Place | None = None
+    current: Place | None = None
+
+    @classmethod
+    def for_home(cls, home: str, known: Collection[str] = ()) -> PlaceContext:
+        """The home place by name; its own divisions count as known (their short names are read)."""
+        gaz = gazetteer()
+        found = find_places(home, gaz)
+        place = found[0].place if found else None
+        under = {c for c, p in gaz.by_code.items() if place is not None and place.level > 0 and p.within(place)}
+        return cls(known=frozenset(known) | frozenset(under), home=place)
+
+
+@lru_cache(maxsize=1)
+def default_places() -> PlaceContext:
+    """The context of the default home place, for questions read without an index."""
+    return PlaceContext.for_home(Settings.model_fields["home_place"].default)
+
+
+def find_question_places(text: str, ctx: PlaceContext | None = None) -> tuple[list[Place], list[tuple[int, int]]]:
+    """Places a question names, in order of first mention, and the spans they occupy."""
+    ctx = ctx or default_places()
+    mentions = find_places(text, gazetteer(), known=ctx.known, home=ctx.home, context=ctx.current)
+    spans = [(m.start, m.end) for m in mentions]
+    mentions = [m for m in mentions if not (m.relative and _CITY_AS_CONTEXT.search(text))]
+    named = [m for m in mentions if m.relative is None]
+    mentions = [m for m in mentions if m.relative is None or not any(n.place.within(m.place) for n in named)]
+    specific = [m for m in mentions if m.place.level > 0]
+    if specific:  # 国家级, 全国先进: a national word beside a named place qualifies, it does not locate
+        mentions = specific
+    places: list[Place] = []
+    for m in mentions:
+        if m.place not in places:
+            places.append(m.place)
+    return places, spans
 
 
 # ---------------------------------------------------------------- qualifier, unit, intent
@@ -270,9 +278,6 @@ def _term_table(vocabulary: tuple[str, ...]) -> tuple[dict[str, str], int, tuple
         table[canonical] = canonical
         for v in variants:
             table[v] = canonical
-    for name, aliases in lexicon.DISTRICTS.items():
-        for alias in (name, *aliases):
-            table.pop(alias, None)
     for word in ("十四五", "民政局", "工作要点", "中期评估"):
         table.pop(word, None)
     beds = {t for t in table.values() if t.endswith("床位") and len(t) >= 4}
@@ -359,11 +364,12 @@ def _subject(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, .
 # ---------------------------------------------------------------- the query
 
 def parse_question(text: str, vocabulary: Sequence[str] = (), *, reference_year: int | None = None,
-                   context_places: int = 0) -> Query:
+                   context_places: int = 0, places: PlaceContext | None = None) -> Query:
     """Read the slots of one question; `reference_year` resolves 今年/去年 (None leaves them open);
     `context_places` counts places a conversation adds to the ones named (加上宝山一共多少)."""
     norm = normalise_question(text or "")
-    districts, d_spans = _find_districts(norm)
+    found, d_spans = find_question_places(norm, places)
+    districts = [p.name for p in found]
     years, period, y_spans = question_years(norm, reference_year)
     several_places = len(districts) >= 2
     intent = explicit_intent(norm, len(districts) + context_places, len(years)) or "lookup"
@@ -379,6 +385,8 @@ def parse_question(text: str, vocabulary: Sequence[str] = (), *, reference_year:
     return Query(
         text=norm,
         district=districts[0] if len(districts) == 1 else None,
+        place=found[0].code if len(found) == 1 else None,
+        places=tuple(p.code for p in found) if several_places else (),
         year=years[0] if len(years) == 1 else None,
         qualifier=qualifier,
         unit=unit,

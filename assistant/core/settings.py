@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     llm_api_key: str = "EMPTY"
     llm_timeout: float = 20.0
 
+    # The deployment's own place: 全市/本市 in a question, and short district names (普陀, 长宁) in its
+    # documents, are read against it. Any place the gazetteer knows (上海市, 南京市, 浙江省…).
+    home_place: str = "上海市"
+    # The year 今年/去年/明年 are counted from; unset: the current calendar year.
+    reference_year: int | None = None
+
     top_k: int = 5
     max_question_chars: int = 2000
     max_file_bytes: int = 20 * 1024 * 1024  # corpus files above this are skipped with a message

@@ -15,10 +15,11 @@ class DocMeta:
     title: str
     issuer: str | None = None
     doc_number: str | None = None  # 文号, e.g. 普民〔2024〕4号
-    district: str | None = None  # 普陀区, 上海市 for city-wide documents
+    district: str | None = None  # the place's name: 普陀区, 南京市, 全国
     years: tuple[int, ...] = ()  # the year(s) the document speaks of
     doc_type: str | None = None  # 工作要点, 中期评估, …
     date: str | None = None  # ISO date of issue, where known
+    place: str | None = None  # adcode of the place (text.places): 310107 上海市普陀区, 000000 全国
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Chunk:
     district: str | None
     years: tuple[int, ...]
     doc_type: str | None
+    place: str | None = None  # adcode of the document's place
 
     @property
     def section_str(self) -> str:
@@ -103,6 +105,7 @@ class Fact:
     approx: str | None = None  # 余, 多, 约, 近, 逾 when the text gives the figure as approximate
     planned: bool = False  # the sentence states a plan or target (计划, 力争, 目标 …)
     context: str | None = None  # the clause the figure stands in, for matching a question's words
+    place: str | None = None  # adcode of the place the figure holds for
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,6 +156,8 @@ class Query:
     period: str | None = None
     years: tuple[int, ...] = ()  # two or more years named (2021年和2022年, 2021-2023年)
     inherited: tuple[str, ...] = ()
+    place: str | None = None  # adcode of `district`
+    places: tuple[str, ...] = ()  # adcodes of `districts`
     context: str | None = None  # the earlier question a follow-up without its own subject leans on  # slots a follow-up took from the conversation: "district", …
 
     def describe(self) -> str:

@@ -478,11 +478,25 @@ def corpus_settings(settings: Settings, corpus: str | Path, index_dir_given: boo
     folder = Path(corpus).resolve()
     if not folder.is_dir():
         raise BadInputFile(f"语料目录 {corpus} 不存在：请给出一个放着文档的文件夹。")
-    changes: dict[str, Any] = {"corpus_dir": folder}
+    tag = f"{folder.name}-{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}"
+    changes: dict[str, Any] = {"corpus_dir": stage_corpus(folder, Path(settings.model_cache_dir) / "eval-corpus" / tag)}
     if not index_dir_given:
-        tag = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
-        changes["index_dir"] = Path(settings.model_cache_dir) / "eval-index" / f"{folder.name}-{tag}"
+        changes["index_dir"] = Path(settings.model_cache_dir) / "eval-index" / tag
     return settings.model_copy(update=changes)
+
+
+def stage_corpus(folder: Path, stage: Path) -> Path:
+    """A folder of links to `folder`'s documents without its README (a test corpus's description
+    of itself is not one of its documents)."""
+    stage.mkdir(parents=True, exist_ok=True)
+    wanted = {p.name: p for p in folder.iterdir() if p.is_file() and not p.name.upper().startswith("README")}
+    for old in stage.iterdir():
+        if old.name not in wanted or not old.is_symlink() or old.resolve() != wanted[old.name].resolve():
+            old.unlink()
+    for name, path in wanted.items():
+        if not (stage / name).exists():
+            (stage / name).symlink_to(path)
+    return stage
 
 
 def cli_eval(settings: Settings, subset: int | None, with_baseline: bool, corpus: str | None = None,
@@ -497,7 +511,7 @@ def cli_eval(settings: Settings, subset: int | None, with_baseline: bool, corpus
 
     if corpus:
         settings = corpus_settings(settings, corpus, index_dir_given)
-        default_questions = Path(settings.eval_dir) / "corpora" / Path(settings.corpus_dir).name / "questions.jsonl"
+        default_questions = Path(settings.eval_dir) / "corpora" / Path(corpus).resolve().name / "questions.jsonl"
     else:
         default_questions = Path(settings.eval_dir) / "questions.jsonl"
     question_file = Path(questions) if questions else default_questions

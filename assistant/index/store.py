@@ -33,7 +33,7 @@ from assistant.core.types import BuildReport, Chunk, DocMeta, Document, Fact
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: places (adcodes) and per-part years
 CHUNK_CHARS = 450
 SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 
@@ -41,7 +41,7 @@ Progress = Callable[[float, str], None]
 
 
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
-PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects",
+PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata",
                     "index/keywords", "text/lexicon")
 
 
@@ -293,6 +293,13 @@ class LoadedIndex:
         for d in self.documents.values():
             if d.meta.district:
                 out[d.meta.district].update(d.meta.years)
+        return dict(out)
+
+    def places(self) -> dict[str | None, set[int]]:
+        """Place adcode (None for documents of no known place) -> the years its documents speak of."""
+        out: dict[str | None, set[int]] = defaultdict(set)
+        for d in self.documents.values():
+            out[d.meta.place].update(d.meta.years)
         return dict(out)
 
     def document_infos(self):

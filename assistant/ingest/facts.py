@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Sequence
 
 from assistant.core.types import Chunk, Document, Fact
+from assistant.ingest.parts import document_parts, years_at
 from assistant.ingest.subjects import (
     CLAUSE_ENDS,
     VERBS,
@@ -48,7 +49,12 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
     """Every figure in `doc.text` as a Fact, in text order, unique by span."""
     text = doc.text
     ordered = sorted((c for c in chunks if c.doc_id == doc.doc_id), key=lambda c: c.start)
-    single_year = doc.meta.years[0] if len(doc.meta.years) == 1 else None
+    parts = document_parts(text)
+    doc_year = doc.meta.years[0] if len(doc.meta.years) == 1 else None
+
+    def default_year(pos: int) -> int | None:
+        years = years_at(parts, pos) if len(parts) > 1 else ()
+        return years[0] if len(years) == 1 else doc_year
     quantities = [q for q in find_quantities(text) if not _skip(text, q)]
     facts: list[Fact] = []
     seen: set[tuple[int, int]] = set()
@@ -73,8 +79,8 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
             chunk_id=_chunk_for(ordered, start, q.end),
             doc_id=doc.doc_id, value=q.value, unit=q.unit or amount_unit(subject, text[c0:head]),
             as_written=text[start:q.end],
-            qualifier=qualifier, subject=subject, district=doc.meta.district,
-            year=fact_year(text, start, single_year), start=start, end=q.end,
+            qualifier=qualifier, subject=subject, district=doc.meta.district, place=doc.meta.place,
+            year=fact_year(text, start, default_year(start)), start=start, end=q.end,
             sentence_start=s0, sentence_end=s1, qualifiers=qualifiers, approx=q.approx,
             planned=_planned(text[s0:head], text[q.end:c1]),
             context=fact_context(text, s0, c0, c1, subject, borrowed),

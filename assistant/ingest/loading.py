@@ -17,8 +17,8 @@ from pathlib import Path
 from assistant.core.errors import CorpusError
 from assistant.core.settings import Settings
 from assistant.core.types import DocMeta, Document
+from assistant.ingest.metadata import guess_meta, resolve_place
 from assistant.text.cleaning import clean_text
-from assistant.text.lexicon import CITY, DISTRICTS
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MANIFEST = "manifest.json"
@@ -46,7 +46,8 @@ def load_corpus(settings: Settings) -> tuple[list[Document], list[str]]:
     seen: dict[str, str] = {}
     for path in candidates:
         try:
-            doc = load_document(path, manifest.get(path.name), max_bytes=settings.max_file_bytes)
+            doc = load_document(path, manifest.get(path.name), max_bytes=settings.max_file_bytes,
+                                home=settings.home_place)
         except CorpusError as e:
             skipped.append(str(e))
             continue
@@ -61,8 +62,8 @@ def load_corpus(settings: Settings) -> tuple[list[Document], list[str]]:
     return docs, skipped
 
 
-def load_document(path: Path, manifest_entry: dict | None = None, max_bytes: int | None = None
-                  ) -> Document:
+def load_document(path: Path, manifest_entry: dict | None = None, max_bytes: int | None = None,
+                  home: str | None = None) -> Document:
     """Read, clean and describe one file; CorpusError (message names the file) if it cannot be used."""
     path = Path(path)
     name = path.name
@@ -77,9 +78,9 @@ def load_document(path: Path, manifest_entry: dict | None = None, max_bytes: int
     cleaned = clean_text(raw)
     if not re.search(r"\w", cleaned.text):
         raise CorpusError(f"{name}：没有提取到文字（可能是扫描件或空文件），已跳过")
-    meta = guess_meta(cleaned.text, name)
+    meta = guess_meta(cleaned.text, name, home=home)
     if manifest_entry:
-        meta = _apply_manifest(meta, manifest_entry)
+        meta = resolve_place(_apply_manifest(meta, manifest_entry), home=home)
     doc_id = hashlib.sha256(cleaned.text.encode("utf-8")).hexdigest()[:16]
     return Document(doc_id=doc_id, source=name, meta=meta, text=cleaned.text, headings=cleaned.headings)
 
@@ -187,8 +188,12 @@ def _html_to_text(html: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "nav", "noscript", "template", "head"]):
-        tag.decompose()
+    for tag in soup(["script", "style", "nav", "noscript", "template", "head", "header", "footer", "form",
+                     "aside", "button"]):
+        tag.decompose()  # page chrome, not the document
+    article = soup.find("article") or soup.find("main")
+    if article is not None and len(article.get_text(strip=True)) > 200:
+        soup = article
     for tag in soup(["strong", "b"]):
         if tag.get_text(strip=True):
             tag.replace_with(f"**{tag.get_text(' ', strip=True)}**")
@@ -229,90 +234,3 @@ def _apply_manifest(meta: DocMeta, entry: dict) -> DocMeta:
     if updates.get("title") in (None, ""):
         updates.pop("title", None)
     return replace(meta, **updates)
-
-
-# --- metadata guessing (pure) ---------------------------------------------------------------
-
-_DOC_TYPES = ("工作要点", "中期评估", "评估", "总结", "规划", "实施方案", "方案", "计划", "实施意见", "意见",
-              "办法", "细则", "条例", "报告", "通知")
-_TITLE_END = re.compile(rf"(?:{'|'.join(_DOC_TYPES)}|要点)[”’》」]*$")
-_ISSUER = re.compile(r"上海市(?:[\u4e00-\u9fff]{1,4}(?:新区|区|县))?民政局")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
-_DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-_DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_PLAN_YEARS = {"十三五": range(2016, 2021), "十四五": range(2021, 2026), "十五五": range(2026, 2031)}
-
-
-def guess_meta(text: str, filename: str) -> DocMeta:
-    """Title, issuer, 文号, district, years, type and date as far as the text itself says them."""
-    head = text[:3000]
-    title = _guess_title(head) or Path(filename).stem
-    m = _ISSUER.search(head) or re.search(r"发文机构[：:]\s*(\S+)", head)
-    issuer = (m.group(1) if m and m.lastindex else m.group(0)) if m else None
-    number = _DOC_NUMBER.search(head)
-    district = guess_district(issuer or "") or guess_district(title)
-    doc_type = next((t for t in _DOC_TYPES if t in title), None)
-    if doc_type in ("实施方案", "实施意见"):
-        doc_type = doc_type[2:]
-    return DocMeta(title=title, issuer=issuer, doc_number=number.group(0) if number else None,
-                   district=district, years=guess_years(title), doc_type=doc_type, date=guess_date(text))
-
-
-def _guess_title(head: str) -> str | None:
-    m = re.search(r"关于印发\s*《(.+?)》", head)
-    if m:
-        return m.group(1).strip()
-    for line in head.split("\n")[:15]:
-        line = line.strip()
-        if (4 <= len(line) <= 60 and "。" not in line and not _ISSUER.fullmatch(line)
-                and _TITLE_END.search(line)):
-            return line
-    for line in head.split("\n")[:5]:
-        line = line.strip()
-        if 4 <= len(line) <= 60 and not re.search(r"[。，；]", line) and not _ISSUER.fullmatch(line):
-            return line
-    return None
-
-
-def guess_district(text: str) -> str | None:
-    """The district a title or issuer names (full or short form); 上海市 when only the city is named."""
-    for full, aliases in DISTRICTS.items():
-        if full == CITY:
-            continue
-        if full in text or any(len(a) >= 2 and a in text for a in aliases):
-            return full
-    return CITY if re.search(r"上海|全市|沪", text) else None
-
-
-def guess_years(title: str) -> tuple[int, ...]:
-    """Years a title speaks of: 2022, 2019—2022 (a range), 十四五 (2021–2025)."""
-    m = re.search(r"((?:19|20)\d{2})\s*[—\-–~～至到]\s*((?:19|20)\d{2})", title)
-    if m and int(m.group(1)) <= int(m.group(2)) <= int(m.group(1)) + 10:
-        return tuple(range(int(m.group(1)), int(m.group(2)) + 1))
-    years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", title)})
-    if years:
-        return tuple(years)
-    for key, span in _PLAN_YEARS.items():
-        if key in title:
-            return tuple(span)
-    return ()
-
-
-def guess_date(text: str) -> str | None:
-    """ISO date of issue: a 发布/成文日期 field, else a line that is just a date (the signature)."""
-    m = re.search(r"(?:发布|成文|印发)日期[：:]\s*(\d{4}[-年]\d{1,2}[-月]\d{1,2})", text)
-    if m:
-        return _iso(m.group(1))
-    for line in text.split("\n"):
-        line = line.strip()
-        if _DATE_CN.fullmatch(line) or _DATE_ISO.fullmatch(line):
-            return _iso(line)
-    return None
-
-
-def _iso(s: str) -> str | None:
-    m = _DATE_CN.search(s) or _DATE_ISO.search(s) or re.search(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})", s)
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from assistant.core.types import Chunk, Document, Section
+from assistant.ingest.parts import Part, document_parts, years_at
 
 # Numbering styles, outermost first; a heading closes every open heading of the same or a lower rank.
 _STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -208,6 +209,7 @@ def _pack(spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]
 def chunk_document(doc: Document, max_chars: int = 450) -> list[Chunk]:
     """Chunks following the sections: a section's own body, or runs of its whole sentences."""
     chunks = []
+    parts = document_parts(doc.text)
     for seg in _segments(doc):
         a, b = _trim(doc.text, seg.start, seg.end)
         if a >= b:
@@ -217,7 +219,7 @@ def chunk_document(doc: Document, max_chars: int = 450) -> list[Chunk]:
         else:
             runs = _pack(sentence_spans(doc.text, a, b), max_chars)
         for s, e in runs:
-            chunks.append(_make_chunk(doc, seg.path, s, e))
+            chunks.append(_make_chunk(doc, seg.path, s, e, parts))
     return chunks
 
 
@@ -226,9 +228,10 @@ def chunk_corpus(docs: Iterable[Document], max_chars: int = 450) -> list[Chunk]:
     return [c for d in docs for c in chunk_document(d, max_chars)]
 
 
-def _make_chunk(doc: Document, path: tuple[str, ...], start: int, end: int) -> Chunk:
+def _make_chunk(doc: Document, path: tuple[str, ...], start: int, end: int, parts: list[Part]) -> Chunk:
     text = doc.text[start:end]
+    years = (years_at(parts, start) or doc.meta.years) if len(parts) > 1 else doc.meta.years
     cid = hashlib.sha256(f"{doc.doc_id}:{start}:{end}:{text}".encode()).hexdigest()[:16]
     return Chunk(chunk_id=cid, doc_id=doc.doc_id, doc_title=doc.meta.title, source=doc.source, section=path,
-                 text=text, start=start, end=end, district=doc.meta.district, years=doc.meta.years,
-                 doc_type=doc.meta.doc_type)
+                 text=text, start=start, end=end, district=doc.meta.district, years=years,
+                 doc_type=doc.meta.doc_type, place=doc.meta.place)

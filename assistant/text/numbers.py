@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import cn2an
 
@@ -27,10 +28,20 @@ _EXTRA_UNITS = (
     "周年", "批次", "户次", "分钟", "客", "期", "倍", "种", "天", "间", "辆", "份", "米", "公里", "吨",
     "平方米", "个百分点", "百分点", "届", "轮", "级", "方",
 )
-UNITS: tuple[str, ...] = tuple(
-    sorted({u for u in COUNT_UNITS + _EXTRA_UNITS if u[0] not in "万亿"}, key=lambda u: (-len(u), u))
-)
-_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+_UNITS_FILE = Path(__file__).resolve().parents[1] / "data" / "units.txt"
+
+
+def _read_units(path: Path) -> tuple[str, ...]:
+    """Units listed one per line in a data file (# starts a comment)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(u for u in lines if u)
+
+
+UNITS: tuple[str, ...] = tuple(sorted({u for u in COUNT_UNITS + _EXTRA_UNITS + _read_units(_UNITS_FILE)
+                                       if u[0] not in "万亿" and u not in ("年", "月", "日", "号")},
+                                      key=lambda u: (-len(u), u)))
+# A unit, then optionally what it is per (元/人·月, 平方米/千人, 张/千人): the part after / stays with it.
+_UNIT_ALT = "(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?:/[\u4e00-\u9fff·]{1,4})?"
 
 APPROX_BEFORE = ("约", "近", "逾")  # 约91.65万人次, 近500人次, 逾300万元
 APPROX_AFTER = ("余", "多")  # 200余家, 6.6万余户, 460余万元, 十余个

@@ -31,7 +31,7 @@ NATIONAL_WORDS = ("中华人民共和国", "全国", "我国", "中国", "国家
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "新区",
              "地区", "省", "市", "区", "县", "盟", "旗")
 # Relative words: which level of the conversation's (or the home) place they stand for.
-RELATIVE_WORDS = {"全省": 1, "本省": 1, "全市": 2, "本市": 2, "市级": 2, "全区": 3, "本区": 3, "全县": 3, "本县": 3}
+RELATIVE_WORDS = {"全省": 1, "本省": 1, "全市": 2, "本市": 2, "市级": 2, "市里": 2, "全区": 3, "本区": 3, "全县": 3, "本县": 3}
 
 
 @dataclass(frozen=True)
@@ -186,9 +186,10 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
             continue
         previous = out[-1].place if out and out[-1].end == m.start() else None
         place = _choose(candidates, gaz, known, home, previous)
+        start = m.start()
         if previous is not None and place.within(previous) and place != previous:
-            out.pop()  # 舟山市普陀区: the city only locates the district
-        out.append(Mention(place, m.start(), m.end()))
+            start = out.pop().start  # 舟山市普陀区: the city only locates the district
+        out.append(Mention(place, start, m.end()))
         for i in range(m.start(), m.end()):
             taken[i] = True
     for word, level in RELATIVE_WORDS.items():
