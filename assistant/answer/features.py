@@ -12,12 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.matching import bigrams, unit_matches, weighted_coverage
+from assistant.answer.matching import bigrams, question_content, unit_matches, weighted_coverage
 from assistant.core.types import Fact, Query
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
-_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?(?![\d.])(?!\s*年)")
+# 由7.23张增加到7.32张: the first figure is the old value, both share the words before it.
+_TO = re.compile(r"^[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)?(?:到|至)[^，；。\d]{0,6}$")
+# A clause that opens with a comparison names nothing itself: 参观人次6217.9万，同比增长86.4%.
+_YEARS = re.compile(r"(?:19|20)\d{2}\s*年(?:的|末|底)?")
+_SUPERSEDED = re.compile(r"[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)(?:到|至)")
+_LEANING = re.compile(r"^(?:比|较|同比|环比|增长|下降|增加|减少|提高|降低|上升|占|其中)")
 # Words that make a figure a change rather than a level (general Chinese, not lifted from a document).
 _CHANGE_BEFORE = re.compile(r"(?:增长|增加|下降|减少|提高|降低|上升|回落|上涨|下跌|扩大|缩小|增|降|涨|减)(?:了)?(?:约|近|超|逾)?$")
 _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降低了|上升|回落|涨了|降了|跌了|增幅|增速|降幅|"
@@ -33,8 +39,19 @@ FEATURES = (
     "pct_asked", "pct_not_asked",
     "change_asked", "change_not_asked", "level_when_change_asked",
     "year_written", "qualifier_match", "qualifier_conflict",
-    "first_in_sentence", "chinese_numeral",
+    "first_in_sentence", "cn_asked", "cn_not_asked",
+    "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
 )
+# A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
+_FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
+                    r"(?:多少|几|呢|多大|比例|占比)")
+_MODIFIER = re.compile(r"([\u4e00-\u9fff]{2,8})的[\u4e00-\u9fff]{2,10}?(?:是|有|为)?(?:多少|几|呢)")
+# The words just before the question word: 已经销号多少件 → 销号.
+_HEAD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:了|的|有|是|共|一共|总共|已经|达到|为)*(?:多少|几|多大|多长|多高|多重|百分之几)")
+_COUNT_ASKED = re.compile(r"几|多少[个项类种家所条支批次场件]")
+# Qualifier pairs that name different figures: an increase is not a conversion, nor a stock.
+_CONFLICTS = frozenset({("新增", "改建"), ("改建", "新增"), ("总数", "新增"), ("总数", "改建"),
+                        ("新增", "总数"), ("改建", "总数")})
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,10 @@ class Asked:
     """What the question asks, read once per question: content bigrams and the kind of figure."""
 
     content: frozenset[str]
+    focus: frozenset[str]  # bigrams of the part asked about (其中…的), empty when none
+    head: frozenset[str]  # bigrams of the words just before 多少/几
+    places: tuple[str, ...]  # the names of the asked place, as a text may write them
+    count: bool  # asks a count with 几 (几项, 几个): Chinese-numeral counts answer such questions
     unit: str | None  # the unit the wording asks in, None when it names none
     rate: bool  # asks for a share, rate or change in %
     change: bool  # asks how much something changed
@@ -49,9 +70,17 @@ class Asked:
     year: int | None
 
 
-def asked_of(query: Query, content_text: str, unit: str | None) -> Asked:
+def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = ()) -> Asked:
     """The question's side of the signals."""
-    return Asked(content=frozenset(bigrams(content_text)), unit=unit, rate=bool(_RATE_ASKED.search(query.text)),
+    focus = _FOCUS.search(query.text) or _MODIFIER.search(query.text)
+    focus_text = focus.group(1) if focus else ""
+    if query.context:  # a follow-up: its own words are what it narrows to
+        focus_text = question_content(query, with_context=False)
+    head = _HEAD.search(query.text)
+    rate = bool(_RATE_ASKED.search(query.text)) or (bool(_CHANGE_ASKED.search(query.text)) and unit is None)
+    return Asked(content=frozenset(bigrams(content_text)), focus=frozenset(bigrams(focus_text)),
+                 head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
+                 count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year)
 
 
@@ -69,15 +98,20 @@ def own_stretch(text: str, start: int, end: int) -> str:
     c0, c1 = span_of(text, start, end)
     clause = text[c0:c1]
     s, e = start - c0, end - c0
-    if _RESPECTIVE in clause[:s]:
-        item = _respective_item(clause, s)
-        if item:
-            return item + clause[s:e]
-    before = [m.end() for m in _FIGURE.finditer(clause, 0, s) if m.end() <= s]
+    item = _respective_item(clause, s)
+    if item:
+        return item + clause[s:e]
+    before = [m for m in _FIGURE.finditer(clause, 0, s) if m.end() <= s]
     after = [m.start() for m in _FIGURE.finditer(clause, e)]
-    left = _past_unit(clause, before[-1]) if before else 0
+    while before and _TO.match(_YEARS.sub("", clause[_past_unit(clause, before[-1].end()):s])):
+        s = before.pop().start()  # 由7.23张增加到7.32张: reach back past the old value
+    left = _past_unit(clause, before[-1].end()) if before else 0
     right = after[0] if after else len(clause)
-    return clause[min(left, s):right]
+    own = clause[min(left, s):right]
+    if not before and _LEANING.match(own) and c0 > 0:
+        p0, _ = span_of(text, c0 - 1, c0 - 1)
+        own = text[p0:c0] + own
+    return own
 
 
 def _past_unit(text: str, pos: int) -> int:
@@ -91,11 +125,15 @@ def _past_unit(text: str, pos: int) -> int:
 
 
 def _respective_item(clause: str, pos: int) -> str | None:
-    """In “A、B和C分别…x、y、z”, the item of the figure at `pos`."""
+    """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
+    things before the figures, as long as the list of figures."""
+    figures = [m.start() for m in _FIGURE.finditer(clause)]
+    if pos not in figures or len(figures) < 2:
+        return None
     k = clause.find(_RESPECTIVE)
-    items = [i for i in re.split(r"[、和及与]", clause[:k]) if i]
-    figures = [m.start() for m in _FIGURE.finditer(clause, k)]
-    if pos not in figures or len(items) != len(figures):
+    head = clause[:k] if 0 <= k < figures[0] else clause[:figures[0]]
+    items = [i for i in re.split(r"[、和及与]", head) if i.strip()]
+    if len(items) != len(figures):
         return None
     return items[figures.index(pos)]
 
@@ -111,10 +149,13 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     pct = fact.unit in ("%", "个百分点", "‰")
     change = bool(_CHANGE_BEFORE.search(doc_text[max(c0, fact.start - 6):fact.start]))
     unit_known = asked.unit is not None
-    unit_ok = unit_known and unit_matches(asked.unit, fact.unit)
+    unit_ok = unit_known and (unit_matches(asked.unit, fact.unit) or unit_matches(asked.unit, fact.unit.split("/")[0]))
     year_written = bool(asked.year) and str(asked.year) in sentence
     q_qual = asked.qualifier
     qualifiers = set(fact.qualifiers) | ({fact.qualifier} if fact.qualifier else set())
+    chinese = not any(ch.isdigit() for ch in fact.as_written)
+    p0 = max(fact.sentence_start, text_rfind_any(doc_text, "，；：", fact.sentence_start, c0 - 1) + 1)
+    own_bigrams = bigrams(own)
     return {
         "own": cov(own),
         "clause": cov(doc_text[c0:c1]),
@@ -132,7 +173,18 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "level_when_change_asked": float(asked.change and not change),
         "year_written": float(year_written),
         "qualifier_match": float(bool(q_qual) and q_qual in qualifiers),
-        "qualifier_conflict": float(bool(q_qual) and bool(qualifiers) and q_qual not in qualifiers),
+        "qualifier_conflict": float(any((q_qual, q) in _CONFLICTS for q in qualifiers)),
         "first_in_sentence": float(first_in_sentence),
-        "chinese_numeral": float(not any(ch.isdigit() for ch in fact.as_written)),
+        "cn_asked": float(chinese and asked.count),
+        "cn_not_asked": float(chinese and not asked.count),
+        "focus_own": weighted_coverage(set(asked.focus), own_bigrams, idf) if asked.focus else 0.0,
+        "head_own": weighted_coverage(set(asked.head), own_bigrams, idf) if asked.head else 0.0,
+        "prev_clause": cov(doc_text[p0:c0]) if p0 < c0 else 0.0,
+        "place_in_own": float(any(n in own for n in asked.places)),
+        "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
     }
+
+
+def text_rfind_any(text: str, marks: str, lo: int, hi: int) -> int:
+    """The last offset in [lo, hi) holding one of `marks`, else lo - 1."""
+    return max((text.rfind(m, lo, max(hi, lo)) for m in marks), default=lo - 1)

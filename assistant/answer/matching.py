@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.core.types import Fact, Query
-from assistant.text.lexicon import DISTRICTS, SYNONYMS
+from assistant.text.lexicon import SYNONYMS
+from assistant.text.places import short_name
 
 _CLAUSE_MARKS = "，；。：！？"
 _ITEM_MARKS = _CLAUSE_MARKS + "、"
@@ -39,7 +40,7 @@ _QUESTION_WORDS = frozenset(
     "称为 谁 跟 用来 推 推出 开展 开 建 设 共 多 少 多大 多高 目标 要求 争取 预计 峰值 提到 提 到 上 下 后 以后 "
     "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ?".split()
 )
-_UNIT_EQUIV = ({"人", "名", "位"}, {"个", "家", "所", "处", "座", "镇", "街镇", "街道"}, {"张", "床"}, {"岁", "周岁"},
+_UNIT_EQUIV = ({"公里", "千米"}, {"人", "名", "位"}, {"个", "家", "所", "处", "座", "镇", "街镇", "街道"}, {"张", "床"}, {"岁", "周岁"},
                {"批", "批次"}, {"元", "万元", "亿元"})
 
 
@@ -85,7 +86,7 @@ def question_content(query: Query, with_context: bool = True) -> str:
     from assistant.index.keywords import tokenize
 
     places = {query.district, *query.districts} - {None}
-    drop = {n for d in places for n in (d, *DISTRICTS.get(d, ()))}
+    drop = {n for d in places for n in (d, short_name(d))}
     text = f"{query.text} {query.context}" if query.context and with_context else query.text
     words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
@@ -197,7 +198,7 @@ def _without_places(query: Query) -> str:
     """The question with the names of the places it asks about taken out ("多少人次 长宁" → "多少人次 ")."""
     text = query.text
     for d in {query.district, *query.districts} - {None}:
-        for name in sorted((d, *DISTRICTS.get(d, ())), key=len, reverse=True):
+        for name in sorted((d, short_name(d)), key=len, reverse=True):
             text = text.replace(name, " ")
     return text
 

@@ -96,6 +96,12 @@ def validate_question(text: str, max_chars: int = 2000) -> str:
     return norm
 
 
+def has_document_words(text: str) -> bool:
+    """True when the question holds at least two Chinese characters: "1+1" or "=A1" asks nothing
+    the documents could say."""
+    return sum(1 for c in text if "\u3400" <= c <= "\u9fff") >= 2
+
+
 def is_mostly_english(text: str) -> bool:
     """True when the question is written in English (or another Latin-script language)."""
     latin = sum(1 for c in text if c.isascii() and c.isalpha())

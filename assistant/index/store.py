@@ -43,6 +43,7 @@ Progress = Callable[[float, str], None]
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
 PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata",
                     "index/keywords", "text/lexicon")
+PIPELINE_DATA = ("data/vocabulary.json", "data/units.txt")
 
 
 def corpus_fingerprint(settings: Settings) -> str:
@@ -51,6 +52,8 @@ def corpus_fingerprint(settings: Settings) -> str:
     here = Path(__file__).resolve().parents[1]
     for name in PIPELINE_MODULES:
         h.update((here / f"{name}.py").read_bytes())
+    for name in PIPELINE_DATA:
+        h.update((here / name).read_bytes())
     folder = settings.corpus_dir
     if folder.is_dir():
         for path in sorted(folder.iterdir()):

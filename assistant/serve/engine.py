@@ -30,6 +30,7 @@ class Engine:
     """A loaded index plus the embedder and answer generator named in settings."""
 
     def __init__(self, settings: Settings, progress: Callable[[float, str], None] | None = None):
+        from assistant.answer.context import build_context
         from assistant.answer.generation import get_generator
         from assistant.index.embedding import get_embedder
         from assistant.index.store import ensure_index, load_index
@@ -38,6 +39,7 @@ class Engine:
         self.embedder = get_embedder(settings)
         ensure_index(settings, self.embedder, progress=progress)  # builds it when missing or stale
         self.index = load_index(settings, self.embedder)
+        self.context = build_context(self.index, settings)
         self.generator = get_generator(settings)
         self._lock = threading.Lock()
 
@@ -61,7 +63,8 @@ class Engine:
         from assistant.answer.answering import answer_question
 
         t0 = time.perf_counter()
-        offline = answer_question(self.index, self.embedder, question, history)
+        offline = answer_question(self.context, self.embedder, question, history,
+                                  max_chars=self.settings.max_question_chars)
         final = offline
         for item in self.generator.stream(question, offline, self.index):
             if isinstance(item, Answer):
@@ -76,11 +79,13 @@ class Engine:
 
     def rebuild(self, progress: Callable[[float, str], None] | None = None) -> BuildReport:
         """Re-index the corpus folder (unchanged documents reuse their vectors) and reload."""
+        from assistant.answer.context import build_context
         from assistant.index.store import build_index, load_index
 
         with self._lock:
             report = build_index(self.settings, self.embedder, progress=progress)
             self.index = load_index(self.settings, self.embedder)
+            self.context = build_context(self.index, self.settings)
         return report
 
 

@@ -1,185 +1,38 @@
 """Domain vocabulary shared by tokenising, fact extraction and question understanding.
 
-Plain data, no logic beyond small lookups. Append entries; keep each table in one place.
+The tables are data, in `assistant/data/vocabulary.json`: everyday wording → the documents' wording
+(养老院 → 养老机构), terms the tokenizer keeps whole, qualifier words, question phrasings → the unit
+they expect. A deployment extends that file; nothing here is code. Places are not here: they come
+from the gazetteer (`text.places`).
 """
 
 from __future__ import annotations
 
-# The 16 districts of Shanghai, and the city itself. Full name -> short forms users type.
-DISTRICTS: dict[str, tuple[str, ...]] = {
-    "黄浦区": ("黄浦",),
-    "徐汇区": ("徐汇",),
-    "长宁区": ("长宁",),
-    "静安区": ("静安",),
-    "普陀区": ("普陀",),
-    "虹口区": ("虹口",),
-    "杨浦区": ("杨浦",),
-    "闵行区": ("闵行",),
-    "宝山区": ("宝山",),
-    "嘉定区": ("嘉定",),
-    "浦东新区": ("浦东", "浦东新"),
-    "金山区": ("金山",),
-    "松江区": ("松江",),
-    "青浦区": ("青浦",),
-    "奉贤区": ("奉贤",),
-    "崇明区": ("崇明",),
-    "上海市": ("上海", "全市", "市级", "市里", "市民政局", "沪"),
-}
+import json
+from pathlib import Path
 
-CITY = "上海市"
+VOCABULARY_FILE = Path(__file__).resolve().parents[1] / "data" / "vocabulary.json"
 
 
-def district_aliases() -> list[tuple[str, str]]:
-    """(surface form, canonical name), longest first, for matching in free text."""
-    pairs = [(full, full) for full in DISTRICTS]
-    pairs += [(alias, full) for full, aliases in DISTRICTS.items() for alias in aliases]
-    return sorted(pairs, key=lambda p: -len(p[0]))
+def _load(path: Path = VOCABULARY_FILE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-# Words that say what a figure is: order matters for matching (longest first is applied by users).
-QUALIFIERS: dict[str, tuple[str, ...]] = {
-    "新增": ("新增", "新建", "新设", "增加", "新开", "新招", "新培育"),
-    "改建": ("改建", "改造", "改进建", "提升改造"),
-    "累计": ("累计", "共计", "总计", "合计", "先后", "共完成"),
-    "总数": ("总数", "共有", "总量", "总共", "现有", "全区共", "达到", "达"),
-    "完成": ("完成", "实现", "建成", "已"),
-    "不低于": ("不低于", "不少于", "以上", "至少", "超过"),
-    "计划": ("计划", "力争", "争取", "预计", "目标"),
-    "覆盖": ("覆盖",),
-    "不超过": ("不超过", "不高于", "不多于", "控制在"),
-}
+_DATA = _load()
 
-# Units a figure carries, and the question words that hint at them.
-COUNT_UNITS = (
-    "张", "家", "个", "户", "名", "人", "人次", "万人次", "所", "处", "座", "条", "项", "类", "支", "批",
-    "次", "场", "件", "套", "台", "块", "床", "元", "万元", "亿元", "平方米", "小时", "课时", "岁", "周岁",
-    "镇", "街镇", "对",
-)
-
-# Question phrasings -> the unit they expect.
-UNIT_HINTS: dict[str, str] = {
-    "多少张": "张",
-    "几张": "张",
-    "多少家": "家",
-    "几家": "家",
-    "多少个": "个",
-    "几个": "个",
-    "多少户": "户",
-    "几户": "户",
-    "多少名": "名",
-    "多少人次": "人次",
-    "多少人": "人",
-    "几人": "人",
-    "多少钱": "元",
-    "多少元": "元",
-    "多少万元": "元",
-    "多少资金": "元",
-    "多少经费": "元",
-    "比例": "%",
-    "占比": "%",
-    "百分之几": "%",
-    "多少比例": "%",
-    "覆盖率": "%",
-    "几类": "类",
-    "多少类": "类",
-    "几支": "支",
-    "多少支": "支",
-    "几所": "所",
-    "多少所": "所",
-    "几项": "项",
-    "多少项": "项",
-    "几批": "批",
-    "几次": "次",
-    "多少次": "次",
-    "多少场": "场",
-    "几场": "场",
-    "多少处": "处",
-    "几处": "处",
-    "多少对": "对",
-    "几对": "对",
-    "百分之多少": "%",
-    "百分比": "%",
-    "多少%": "%",
-    "比重": "%",
-    "多少万人次": "人次",
-    "几名": "名",
-    "多少条": "条",
-    "几条": "条",
-    "多少座": "座",
-    "几座": "座",
-    "多少块": "块",
-    "多少件": "件",
-    "多少课时": "课时",
-    "多少平方米": "平方米",
-    "多少岁": "岁",
-    "几岁": "岁",
-    "多少亿元": "元",
-}
-
-# Everyday wording -> the documents' wording (both directions are used for keyword expansion).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "养老床位": ("养老院床位", "养老院的床位", "养老机构床位", "敬老院床位", "床位"),
-    "认知障碍照护床位": ("认知症床位", "失智床位", "认知障碍床位", "老年痴呆床位", "认知症照护床位"),
-    "认知障碍": ("认知症", "失智", "老年痴呆", "阿尔茨海默"),
-    "社区长者食堂": ("长者食堂", "老年食堂", "老人食堂", "社区食堂", "老人饭堂", "老年饭堂", "长者饭堂", "饭堂"),
-    "社区老年助餐服务场所": ("助餐点", "助餐场所", "老年助餐点", "吃饭的地方"),
-    "综合为老服务中心": ("为老服务中心", "养老服务综合体", "综合为老中心"),
-    "适老化改造": ("适老改造", "适老化", "无障碍改造", "居家改造"),
-    "社区救助顾问": ("救助顾问",),
-    "婚姻登记": ("结婚登记", "结婚证", "领证"),
-    "离婚登记": ("离婚",),
-    "最低生活保障": ("低保",),
-    "困境儿童": ("困难儿童",),
-    "养老护理员": ("护工", "护理员"),
-    "家庭照护床位": ("家庭病床", "家庭养老床位"),
-    "日间照料中心": ("日托", "日间照料", "老年日托"),
-    "殡葬": ("丧葬", "墓地", "骨灰"),
-    "社会组织": ("社团", "民非"),
-    "慈善超市": ("爱心超市",),
-    "老年人": ("老人", "长者", "老年"),
-    "智慧养老院": ("智能养老院",),
-    "护理型床位": ("护理床位", "护理型养老床位"),
-    "长者照护之家": ("照护之家",),
-    "家门口养老服务站": ("家门口服务站",),
-    "未成年人保护工作站": ("未保站", "未保工作站"),
-}
-
-# Terms jieba must keep whole (added to its dictionary at tokeniser start).
-DOMAIN_TERMS: tuple[str, ...] = (
-    "养老床位", "认知障碍照护床位", "认知障碍", "护理型床位", "家庭照护床位", "综合为老服务中心",
-    "社区长者食堂", "长者食堂", "助餐点", "社区老年助餐服务场所", "社区救助顾问", "救助顾问",
-    "适老化改造", "养老护理员", "智慧养老院", "互联网医院", "家门口养老服务站", "日间照料中心",
-    "社区养老服务", "居家养老", "养老服务", "婚姻登记", "结婚登记", "离婚登记", "最低生活保障", "低保",
-    "困境儿童", "未成年人保护", "未保工作站", "慈善超市", "社会组织", "社会工作", "社工", "殡葬",
-    "精神障碍社区康复", "残疾人", "退役军人", "区划地名", "政策找人", "一键通", "老伙伴计划",
-    "时光伙伴", "为老服务", "十四五", "工作要点", "中期评估", "民政局", "街镇",
-    *DISTRICTS.keys(),
-    *(alias for aliases in DISTRICTS.values() for alias in aliases if len(alias) >= 2),
-)
-
-
+# Words that say what a figure is: canonical qualifier -> the words that write it.
+QUALIFIERS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA["qualifiers"].items()}
 # Question-only wordings of a qualifier (colloquial; never used to label figures in the documents).
-QUESTION_QUALIFIERS: dict[str, tuple[str, ...]] = {
-    "新增": ("加了", "增了", "多了", "新开了", "开了", "建了", "要建", "新造", "多建", "增设", "新添",
-             "添了"),
-    "改建": ("改了", "改建了", "改造了"),
-    "总数": ("一共有", "总共有", "目前有", "现在有", "一共"),
-    "完成": ("完成了", "建成了"),
-    "不低于": ("最少要", "至少要", "不能低于", "不得低于"),
-}
-
-# What a subject is counted in, by the end of its name (first match wins); for "多少养老床位" → 张.
-SUBJECT_UNITS: tuple[tuple[str, str], ...] = (
-    ("床位", "张"), ("食堂", "家"), ("服务中心", "家"), ("养老院", "家"), ("之家", "家"), ("医院", "家"),
-    ("机构", "家"), ("场所", "家"), ("超市", "家"), ("社会组织", "家"), ("登记", "对"), ("改造", "户"),
-    ("资金", "元"), ("经费", "元"), ("补贴", "元"), ("公益金", "元"), ("率", "%"), ("比例", "%"),
-    ("占比", "%"), ("人次", "人次"),
-)
-
+QUESTION_QUALIFIERS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA["question_qualifiers"].items()}
+# Units a count carries (text/numbers.py adds the general measure words of data/units.txt).
+COUNT_UNITS: tuple[str, ...] = tuple(_DATA["count_units"])
+# Question phrasings -> the unit they expect.
+UNIT_HINTS: dict[str, str] = dict(_DATA["unit_hints"])
+# Everyday wording -> the documents' wording (both directions are used for keyword expansion).
+SYNONYMS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA["synonyms"].items()}
+# Terms jieba must keep whole (added to its dictionary at tokeniser start).
+DOMAIN_TERMS: tuple[str, ...] = tuple(_DATA["domain_terms"])
+# What a subject is counted in, by the end of its name (first match wins): 多少养老床位 → 张.
+SUBJECT_UNITS: tuple[tuple[str, str], ...] = tuple((a, b) for a, b in _DATA["subject_units"])
 # Domain terms too broad to be what a question is about when a narrower term is present.
-GENERIC_TERMS: frozenset[str] = frozenset({
-    "老年人", "养老服务", "社区养老服务", "居家养老", "民政局", "街镇", "工作要点", "中期评估", "十四五",
-    "社会工作", "社工",
-    # who a service is for, not what is counted when an activity is named too (给多少户老年人家庭做适老化改造)
-    "老年人家庭", "老人家庭", "家庭", "老人", "居民", "困难群众", "群众", "儿童",
-})
+GENERIC_TERMS: frozenset[str] = frozenset(_DATA["generic_terms"])

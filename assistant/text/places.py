@@ -196,7 +196,8 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
         for m in re.finditer(word, text):
             if any(taken[m.start():m.end()]):
                 continue
-            base = context or home
+            named = [x.place for x in out if x.relative is None and x.start < m.start() and x.place.level >= level]
+            base = named[-1] if named else (context or home)  # 杭州全市: the city just named
             place = gaz.ancestor_at(base, level) if base else None
             if place is not None:
                 out.append(Mention(place, m.start(), m.end(), relative=word))

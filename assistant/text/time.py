@@ -71,6 +71,9 @@ def _unit_follows(text: str, pos: int) -> bool:
 
 # ---- questions ----
 
+_BASELINE_BEFORE = re.compile(r"(?:比|较|同比|相比|对比)$")
+_BASELINE_AFTER = re.compile(r"(?:末|底)?(?:相比|比较|对比|比(?=[，,。？?\s]|$))")
+
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_DIGITS = "〇○零OＯ一二三四五六七八九"
@@ -94,11 +97,15 @@ def question_years(text: str, reference_year: int | None) -> tuple[list[int], st
     `reference_year` is None), and the spans they occupy. 24年 and 二四年 read as 2024."""
     years: list[int] = []
     spans: list[tuple[int, int]] = []
+    baseline: list[tuple[int, int]] = []  # (position, year) of years compared against
 
     def add(y: int, span: tuple[int, int]) -> None:
         if any(s < span[1] and span[0] < e for s, e in spans):
             return
         spans.append(span)
+        if _BASELINE_BEFORE.search(text[max(0, span[0] - 2):span[0]]) or _BASELINE_AFTER.match(text, span[1]):
+            baseline.append((span[0], y))  # 比2023年 / 跟2023年比: the year compared against
+            return
         if 2000 <= y <= 2050 and y not in years:
             years.append(y)
 
@@ -126,10 +133,15 @@ def question_years(text: str, reference_year: int | None) -> tuple[list[int], st
         spans.append(pm.span())
     for word, delta in _RELATIVE.items():
         if (i := text.find(word)) >= 0:
+            if _BASELINE_BEFORE.search(text[max(0, i - 2):i]):  # 比上年: the year before the one asked
+                spans.append((i, i + len(word)))
+                continue
             if reference_year is not None:
                 add(reference_year + delta, (i, i + len(word)))
             elif not years and period is None:
                 period = word
             spans.append((i, i + len(word)))
             break
+    if years:  # 2024年比2021年多了多少: both years are asked; 跟2023年比降了多少: only the baseline is named
+        years += [y for _, y in sorted(baseline) if 2000 <= y <= 2050 and y not in years]
     return years, period, spans

@@ -1,0 +1,156 @@
+"""Choosing the figure that answers a question: candidates from retrieval, gated by place and year,
+scored by the fitted model (`scoring.py`) over general signals (`features.py`).
+
+Every figure an answer gives is a `Fact` copied from the documents with its exact span; a sum or a
+difference is computed from such facts and shows the computation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.answer.context import AnswerContext
+from assistant.answer.features import asked_of, features
+from assistant.answer.matching import asked_unit, canonicalize, question_content
+from assistant.answer.retrieval import search
+from assistant.answer.understanding import unit_hint
+from assistant.core.types import Citation, Fact, Query
+from assistant.text.numbers import format_quantity
+from assistant.text.places import Place, gazetteer, place_names
+
+POOL = 10  # retrieved passages whose figures are candidates
+_MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
+_AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    fact: Fact
+    p: float  # the model's probability that this figure answers the question
+    x: dict[str, float]
+
+
+def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
+    """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none."""
+    for text in (query.text, query.context or ""):
+        explicit = unit_hint(text) or asked_unit(text, {f.unit for f in ctx.index.facts})
+        if explicit and explicit != "%":
+            return explicit
+        if _MONEY.search(text):
+            return "元"
+        if _AGE.search(text):
+            return "岁"
+    return None
+
+
+def content_text(query: Query) -> str:
+    """What the question asks about, in the documents' wording, without its places."""
+    text = canonicalize(question_content(query))
+    for code in (query.place, *query.places):
+        place = gazetteer().get(code)
+        if place is not None:
+            for name in place_names(place):
+                text = text.replace(name, " ")
+    return text
+
+
+def _year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
+    years = set(query.years) or ({query.year} if query.year else set())
+    if not years:
+        return True
+    if fact.year is not None:
+        return fact.year in years
+    chunk = ctx.index.chunk(fact.chunk_id)
+    return bool(years & set(chunk.years))
+
+
+def _place_ok(fact: Fact, place: Place | None, mention: str | None, sentence: str) -> bool:
+    if place is None:
+        return True
+    if mention is not None:
+        return mention in sentence
+    return fact.place == place.code
+
+
+def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None = None,
+               mention: str | None = None, year: int | None = None, k: int = 3) -> list[Candidate]:
+    """The best-scored figures for the question in `place` (and `year`), best first."""
+    q = replace(query, year=year, years=()) if year else query
+    if place is not None:
+        q = replace(q, place=place.code, district=place.name, places=(), districts=())
+    content = content_text(q)
+    if not content.strip():
+        return []
+    names = tuple(n for c in (query.place, *query.places) if (pl := gazetteer().get(c)) for n in place_names(pl))
+    asked = asked_of(q, content, asked_unit_of(ctx, q), names + ((mention,) if mention else ()))
+    hits = search(ctx.index, embedder, f"{q.text} {q.describe()}", k=POOL, query=q)
+    out: list[Candidate] = []
+    for hit in hits:
+        doc = ctx.index.documents[hit.chunk.doc_id]
+        facts = ctx.index.facts_by_chunk.get(hit.chunk.chunk_id, [])
+        first_of_sentence: set[int] = set()
+        for f in facts:
+            sentence = doc.text[f.sentence_start:f.sentence_end]
+            if not (_place_ok(f, place, mention, sentence) and _year_ok(ctx, f, q)):
+                continue
+            first = f.sentence_start not in first_of_sentence
+            first_of_sentence.add(f.sentence_start)
+            section = f"{doc.title} {hit.chunk.section_str}"
+            x = features(f, doc.text, section, asked, ctx.idf, hit.rank, hit.dense_score, first)
+            out.append(Candidate(f, ctx.model.probability(x), x))
+    out.sort(key=lambda c: -c.p)
+    seen: set[str] = set()
+    unique = []
+    for c in out:
+        if c.fact.fact_id not in seen:
+            seen.add(c.fact.fact_id)
+            unique.append(c)
+    return unique[:k]
+
+
+def cite_fact(ctx: AnswerContext, fact: Fact) -> Citation:
+    """The sentence a fact stands in, with the figure's offsets inside it."""
+    doc = ctx.index.documents[fact.doc_id]
+    chunk = ctx.index.chunk(fact.chunk_id)
+    s0, s1 = fact.sentence_start, fact.sentence_end
+    return Citation(doc_id=doc.doc_id, doc_title=doc.title, section=chunk.section_str, text=doc.text[s0:s1],
+                    start=s0, end=s1, chunk_id=chunk.chunk_id, highlight=(fact.start - s0, fact.end - s0))
+
+
+_BOUNDS = ("不低于", "不超过", "达到")
+_VERBS = ("新增", "改建", "累计", "完成", "覆盖")
+
+
+def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query) -> str:
+    """The answer's one sentence: where and when the figure holds, what it counts, the figure, the source."""
+    doc = ctx.index.documents[fact.doc_id]
+    who = fact.district or doc.meta.district or ""
+    year = f"{fact.year}年" if fact.year else (f"{query.year}年" if query.year else "")
+    plan = "计划" if (doc.meta.doc_type or "").endswith("要点") and "计划" not in (fact.qualifier or "") else ""
+    what = fact.subject or query.subject or "相关数字"
+    qual = fact.qualifier or ""
+    if qual and what.startswith(qual):
+        qual = ""
+    if qual in _BOUNDS:
+        what, qual = what + qual, ""
+    elif qual and qual not in _VERBS:
+        qual = ""
+    return ctx.render("answer_found", doc_title=doc.title, who=who, year=year, plan=plan, qualifier=qual,
+                      subject=what, figure=fact.as_written)
+
+
+def total_text(values: list[tuple[str, Fact]], unit: str) -> tuple[float, str, str]:
+    """The sum of the rows' figures, formatted, and the computation shown beside it."""
+    total = sum(f.value for _, f in values)
+    fig = format_quantity(total, unit)
+    parts = "，".join(f"{label}{f.as_written}" for label, f in values)
+    return total, fig, "+".join(f.as_written for _, f in values) + f"={fig}；{parts}"
+
+
+def difference_text(a: tuple[str, Fact], b: tuple[str, Fact], unit: str) -> tuple[float, str, str]:
+    """a − b, formatted, with the computation shown."""
+    diff = a[1].value - b[1].value
+    fig = format_quantity(abs(diff), unit)
+    sign = "多" if diff >= 0 else "少"
+    return abs(diff), fig, f"{a[0]}{a[1].as_written}−{b[0]}{b[1].as_written}，{sign}{fig}"

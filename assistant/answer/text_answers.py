@@ -1,0 +1,55 @@
+"""Answers in words (what, which, who, how): the best-matching sentences of the best passages, cited.
+
+No figure gates here: a sentence is chosen by how much of the question's wording it holds (IDF-weighted
+bigrams) and where retrieval ranked its passage; below the fitted threshold the answer is a refusal.
+"""
+
+from __future__ import annotations
+
+from assistant.answer.context import AnswerContext
+from assistant.answer.figures import content_text
+from assistant.answer.matching import bigrams, weighted_coverage
+from assistant.answer.retrieval import search
+from assistant.core.types import Answer, Citation, Query
+from assistant.ingest.sectioning import sentence_spans
+
+POOL = 10
+RANK_WEIGHT = 0.3  # a sentence of the top passage gains this much over one of a far passage
+SHORT_SENTENCE = 30  # a quoted sentence this short reads as a heading: the next one is quoted with it
+
+
+def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, mention: str | None = None
+                ) -> Answer | None:
+    """The best sentence(s) for a question in words, cited; None when none holds enough of it."""
+    content = set(bigrams(content_text(query)))
+    if not content:
+        return None
+    hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)
+    scored: list[tuple[float, float, object, int, int]] = []
+    for hit in hits:
+        if query.place and hit.chunk.place != query.place and mention is None:
+            continue
+        doc = ctx.index.documents[hit.chunk.doc_id]
+        for a, b in sentence_spans(doc.text, hit.chunk.start, hit.chunk.end):
+            if b - a <= 4:
+                continue
+            sentence = doc.text[a:b]
+            if mention and mention not in sentence:
+                continue
+            cov = weighted_coverage(content, bigrams(sentence), ctx.idf)
+            scored.append((cov + RANK_WEIGHT / hit.rank, cov, hit, a, b))
+    scored.sort(key=lambda s: -s[0])
+    if not scored or scored[0][1] < ctx.model.text_threshold:
+        return None
+    best = scored[:2] if len(scored) > 1 and scored[1][0] >= 0.9 * scored[0][0] else scored[:1]
+    cites = []
+    for _, _, hit, a, b in best:
+        doc = ctx.index.documents[hit.chunk.doc_id]
+        if b - a < SHORT_SENTENCE:
+            following = [s for s in sentence_spans(doc.text, b, hit.chunk.end) if s[1] - s[0] > 4][:1]
+            b = following[0][1] if following else b
+        cites.append(Citation(doc_id=doc.doc_id, doc_title=doc.title, section=hit.chunk.section_str,
+                              text=doc.text[a:b], start=a, end=b, chunk_id=hit.chunk.chunk_id))
+    body = "".join(c.text for c in cites)
+    return Answer(question=question, text=ctx.render("answer_text", doc_title=cites[0].doc_title, passage=body),
+                  citations=tuple(cites), query=query)
