@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup app test index eval bench lint clean
+.PHONY: setup app test test-fast index eval bench lint clean
 
 $(PY):
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,6 +23,10 @@ app: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The unit tier only (pure functions and fakes; no real embedder, index or browser): seconds, not minutes.
+test-fast: setup
+	$(PY) -m pytest tests/unit -m "not slow"
 
 index: setup
 	$(VENV)/bin/assistant index

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fakes import CharHashEmbedder
 
 from assistant.core.errors import CorpusError, IndexMismatch, IndexNotBuilt
 from assistant.core.settings import Settings
@@ -23,6 +22,7 @@ from assistant.index.store import (
     load_index,
     passage_text,
 )
+from tests.fakes import CharHashEmbedder
 
 PUTUO = """普陀区民政局2024年工作要点
 

@@ -10,7 +10,6 @@ import functools
 import http.server
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -26,7 +25,7 @@ from tests.fake_engine import FakeEngine
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 Q = "普陀2024年新增多少养老床位？"
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -49,14 +48,8 @@ def _chromium() -> str | None:
     return next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def api_base() -> Iterator[str]:
+def api_base(free_port) -> Iterator[str]:
     """The real API over the fake engine, served by uvicorn in a thread."""
     if reason := _missing():
         pytest.skip(reason)

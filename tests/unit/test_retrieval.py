@@ -1,20 +1,17 @@
 """Hybrid retrieval: rank fusion and metadata weights by table, search on a tiny corpus with the
-hand-checkable fake embedder, and (slow) the real corpus with the real embedder and the CLI."""
+hand-checkable fake embedder (the real corpus and embedder: tests/integration)."""
 
 from __future__ import annotations
 
-import io
-import json
-
 import numpy as np
 import pytest
-from fakes import CharHashEmbedder
 
 from assistant.answer.retrieval import OTHER_DISTRICT, OTHER_YEAR, RRF_K, metadata_weight, rrf, search
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Query
 from assistant.index.keywords import expand_query, tokenize
 from assistant.index.store import LoadedIndex, build_index, load_index, passage_text
+from tests.fakes import CharHashEmbedder
 
 # ------------------------------------------------------------------------------------------- rrf
 
@@ -234,92 +231,3 @@ def test_an_explicit_query_overrides_what_the_text_says(tiny):
 def test_an_empty_index_returns_no_hits():
     empty = LoadedIndex(manifest={}, documents=[], chunks=[], facts=[], vector_store=None, keyword_index=None)
     assert search(empty, CharHashEmbedder(), "普陀2024年新增多少养老床位？", k=5) == []
-
-
-# ------------------------------------------------------------------- the real corpus (slow)
-
-PUTUO_SECTION = ("二、建设高品质普惠养老格局", "二是推动“普惠共享”多元养老新发展")
-
-
-@pytest.fixture(scope="module")
-def engine():
-    from assistant.serve.engine import build_engine
-
-    return build_engine(Settings())  # builds the project index when it is missing or stale
-
-
-@pytest.mark.slow
-def test_real_putuo_beds_question_finds_the_putuo_chunk_first(engine):
-    hits = engine.search("普陀2024年新增多少养老床位？")
-    top = hits[0].chunk
-    assert top.district == "普陀区"
-    assert "计划新增200张养老床位" in top.text
-    assert top.section == PUTUO_SECTION
-    assert hits[0].dense_score is not None and hits[0].keyword_score is not None
-    doc = engine.index.documents[top.doc_id]
-    assert doc.text[top.start:top.end] == top.text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "question, district, document_wording",
-    [
-        ("宝山2022年新增多少养老院床位？", "宝山区", "养老床位"),
-        ("长宁2022年新增多少养老院床位？", "长宁区", "养老床位"),
-        ("宝山2022年新增多少认知症床位？", "宝山区", "认知障碍"),
-        ("普陀2024年认知症床位有多少？", "普陀区", "认知障碍"),
-        ("长宁认知症友好社区建设得怎么样？", "长宁区", "认知障碍"),
-        ("上海2022年新增多少助餐点？", "上海市", "社区老年助餐服务场所"),
-        ("宝山2022年新增多少助餐点？", "宝山区", "社区老年助餐服务场所"),
-    ],
-)
-def test_real_everyday_wording_finds_document_wording(engine, question, district, document_wording):
-    assert document_wording not in question
-    hits = engine.search(question, k=3)
-    assert hits[0].chunk.district == district
-    assert document_wording in hits[0].chunk.text
-    assert hits[0].keyword_score is not None  # the expansion reached the keyword side too
-
-
-def _use(engine, monkeypatch) -> list[Settings]:
-    """Let the CLI reuse the loaded engine (one model load for the module); record its settings."""
-    seen: list[Settings] = []
-
-    def build(settings, progress=None):
-        seen.append(settings)
-        return engine
-
-    monkeypatch.setattr("assistant.serve.engine.build_engine", build)
-    return seen
-
-
-@pytest.mark.slow
-def test_cli_search_json(engine, monkeypatch, capsys):
-    from assistant.serve.cli import main
-
-    seen = _use(engine, monkeypatch)
-    assert main(["search", "普陀2024年新增多少养老床位？", "-k", "3", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert len(out) == 3
-    assert out[0]["district"] == "普陀区" and "计划新增200张养老床位" in out[0]["text"]
-    assert out[0]["section"] == " › ".join(PUTUO_SECTION)
-    assert out[0]["chunk_id"] == engine.search("普陀2024年新增多少养老床位？", k=1)[0].chunk.chunk_id
-    assert seen[0].index_dir == Settings().index_dir
-
-
-@pytest.mark.slow
-def test_cli_search_reads_one_question_a_line_from_stdin(engine, monkeypatch, capsys):
-    from assistant.serve.cli import main
-
-    _use(engine, monkeypatch)
-    monkeypatch.setattr("sys.stdin", io.StringIO("普陀2024年新增多少养老床位？\n\n  \n宝山2022年新增多少助餐点？\n"))
-    assert main(["search", "-k", "2"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2  # blank lines are skipped
-    rows = [json.loads(line) for line in lines]
-    assert [r["question"] for r in rows] == ["普陀2024年新增多少养老床位？", "宝山2022年新增多少助餐点？"]
-    assert all(len(r["hits"]) == 2 for r in rows)
-    assert rows[0]["hits"][0]["district"] == "普陀区"
-    assert rows[1]["hits"][0]["district"] == "宝山区"
-    assert "社区老年助餐服务场所" in rows[1]["hits"][0]["text"]
-

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
-from openai_stub import OpenAIStub, openai_stub  # noqa: F401  (fixture)
 
 from assistant.answer.generation import OfflineGenerator, OpenAIGenerator, get_generator
 from assistant.core.errors import ConfigError
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Citation, Query
+from tests.openai_stub import OpenAIStub, openai_stub  # noqa: F401  (fixture)
 
 PUTUO_TEXT = ("二是推动“普惠共享”多元养老新发展。民心工程和为民办实事加速升级，计划新增200张养老床位、"
               "2家智慧养老院、2家“互联网医院+养老院”，改进建认知障碍照护床位140张。")
@@ -208,10 +207,8 @@ def test_empty_reply_falls_back(openai_stub):  # noqa: F811
     offline_with_note(final, "空回答")
 
 
-def test_unreachable_server_falls_back():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+def test_unreachable_server_falls_back(free_port):
+    port = free_port()
     settings = Settings(generator="openai", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=2)
     _, final = run(OpenAIGenerator(settings))
     offline_with_note(final, "无法连接", f"127.0.0.1:{port}")

@@ -12,7 +12,7 @@ from assistant.core.settings import Settings
 from assistant.eval.evaluation import NUMERIC_TYPES, TYPES, load_gold
 from assistant.ingest.loading import load_corpus
 
-GOLD = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+GOLD = Path(__file__).resolve().parents[2] / "eval" / "questions.jsonl"
 ROWS = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -285,13 +285,3 @@ def test_cli_eval_prints_a_summary(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "report.md").exists()
 
 
-@pytest.mark.slow
-def test_baseline_runs_the_textbook_pipeline_on_the_real_corpus():
-    from assistant.index.embedding import get_embedder
-
-    settings = Settings()
-    gold = ev.load_gold(settings.eval_dir / "questions.jsonl")
-    sub = [q for q in gold if q.type in ev.RETRIEVAL_TYPES][:40]
-    scores = ev.run_baseline(settings, get_embedder(settings), sub)
-    assert scores["n"] == 40
-    assert 0.2 <= scores["hit@5"] <= 1.0 and scores["hit@1"] <= scores["hit@5"]

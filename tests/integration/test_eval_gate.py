@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.settings import Settings
 from assistant.eval.evaluation import load_gold, run_eval
-from assistant.serve.engine import build_engine
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Measured 2026-11-24 on the 251 gold questions: numeric 98.0%, follow-up 100%, refusal 100%,
 # text 90.9%, citation precision 97.2%, hit@5 98.9%, false refusals 0.0%.
@@ -29,9 +27,8 @@ CEILINGS = {"false_refusal_rate": 0.02}
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    engine = build_engine(Settings())
-    return run_eval(engine, load_gold(ROOT / "eval" / "questions.jsonl"), tmp_path_factory.mktemp("eval"))
+def report(real_engine, tmp_path_factory):
+    return run_eval(real_engine, load_gold(ROOT / "eval" / "questions.jsonl"), tmp_path_factory.mktemp("eval"))
 
 
 @pytest.mark.parametrize("metric", sorted(FLOORS))

@@ -12,6 +12,8 @@ from assistant.core.errors import IndexNotBuilt
 from assistant.core.settings import Settings
 from assistant.core.types import Turn
 from assistant.serve.api import ConversationStore, create_api
+from assistant.serve.batch import run_batch
+from assistant.serve.batch_files import read_questions
 from assistant.serve.http_edge import same_host
 from tests.fake_engine import PUTUO_TEXT, FakeEngine
 
@@ -356,14 +358,9 @@ def test_ask_latency_over_the_fake_engine(client, capsys):
 
 
 @pytest.mark.slow
-def test_end_to_end_with_the_real_engine(tmp_path):
+def test_end_to_end_with_the_real_engine(real_engine, tmp_path):
     """The real index and embedder behind the API and a batch file: cited figures, a follow-up by id."""
-    from assistant.serve.batch import run_batch
-    from assistant.serve.batch_files import read_questions
-    from assistant.serve.engine import build_engine
-
-    settings = Settings(data_dir=tmp_path / "data")  # the project index, built when missing
-    engine = build_engine(settings)
+    settings, engine = real_engine.settings, real_engine
     c = TestClient(create_api(settings, engine))
 
     first = c.post("/api/ask", json={"question": Q, "conversation_id": "e2e"}).json()

@@ -1,8 +1,7 @@
-"""The Gradio app end to end through gradio_client, on the fake engine; and its pure renderers."""
+"""The Gradio app end to end through gradio_client, on the fake engine and on the real one."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,12 @@ gr = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file  # noqa: E402
 
 from assistant.core.settings import get_settings  # noqa: E402
-from assistant.core.types import Answer, Citation  # noqa: E402
 from assistant.serve import ui  # noqa: E402
 from tests.fake_engine import PUTUO_TEXT, FakeEngine  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, free_port):
     root = tmp_path_factory.mktemp("ui")
     (root / "corpus").mkdir()
     (root / "corpus" / "2024-putuo-work-plan.txt").write_text(PUTUO_TEXT, encoding="utf-8")
@@ -32,7 +24,7 @@ def app(tmp_path_factory):
                             index_dir=root / "index")
     engine = FakeEngine(settings)
     demo = ui.build_ui(settings, engine)
-    port = _free_port()
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **ui.launch_kwargs(settings))
     yield settings, engine, f"http://127.0.0.1:{port}/"
@@ -195,54 +187,6 @@ def test_evaluation_tab_says_how_to_produce_a_report(app, client):
     assert "准确率 95%" in text
 
 
-# ---------------------------------------------------------------- pure renderers
-
-CIT = Citation(doc_id="d", doc_title="标题<b>", section="一、总则 › 二是", text="新增<200>张，共200张。",
-               start=0, end=13, highlight=(10, 14))
-
-
-def test_highlight_marks_the_figure_and_escapes_the_rest():
-    assert ui.highlight_html(CIT) == "新增&lt;200&gt;张，共<mark>200张</mark>。"
-
-
-@pytest.mark.parametrize("highlight", [None, (5, 3), (0, 99), (-1, 2)])
-def test_highlight_without_a_valid_span_is_just_escaped(highlight):
-    c = Citation(doc_id="d", doc_title="t", section="", text="a<b", start=0, end=3, highlight=highlight)
-    assert ui.highlight_html(c) == "a&lt;b"
-
-
-def test_citation_html_escapes_title_and_defaults_section():
-    c = Citation(doc_id="d", doc_title="标题<b>", section="", text="x", start=0, end=1)
-    out = ui.citation_html(c, 2)
-    assert "《标题&lt;b&gt;》" in out and "<b>" not in out
-    assert "[2]" in out and ">正文<" in out
-
-
-def test_exchange_at_maps_message_indices_to_exchanges():
-    with_src = Answer(question="q", text="a", citations=(CIT,))
-    without = Answer(question="q", text="a", refused=True)
-    exchanges = [("q1", with_src), ("q2", without), ("q3", with_src)]
-    # messages: 0 u,1 a,2 src | 3 u,4 a | 5 u,6 a,7 src
-    assert [ui.exchange_at(exchanges, i) for i in range(9)] == [0, 0, 0, 1, 1, 2, 2, 2, None]
-    assert len(ui.chat_messages(exchanges)) == 8
-
-
-def test_answer_html_escapes_and_shows_understood_only_for_follow_ups():
-    a = Answer(question="q", text="<script>x</script>200张", understood_as="普陀区2024年", notes=("注意",),
-               latency_ms=120.0)
-    first, follow = ui.answer_html(a, followup=False), ui.answer_html(a, followup=True)
-    assert "<script>" not in first and "&lt;script&gt;" in first
-    assert "理解为" not in first and "理解为：普陀区2024年" in follow
-    assert "注意" in first and "用时 120 毫秒" in first
-
-
-def test_answer_html_bolds_the_figure_once_and_not_in_refusals():
-    a = Answer(question="q", text="新增200张，累计200张。", as_written="200张")
-    assert ui.answer_html(a, followup=False).count("<strong>200张</strong>") == 1
-    r = Answer(question="q", text="没有200张的记录。", as_written="200张", refused=True)
-    assert "<strong>" not in ui.answer_html(r, followup=False)
-
-
 def test_one_server_serves_the_ui_and_the_api(tmp_path):
     from fastapi.testclient import TestClient
 
@@ -260,14 +204,11 @@ def test_one_server_serves_the_ui_and_the_api(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_engine_end_to_end_through_the_app(tmp_path):
-    """The shipped corpus and index, the real engine, the Gradio app, a client session."""
-    from assistant.serve.engine import build_engine
-
-    settings = get_settings(data_dir=tmp_path / "data")
-    engine = build_engine(settings)
+def test_real_engine_end_to_end_through_the_app(real_engine, free_port):
+    """The shipped corpus indexed apart, the real engine, the Gradio app, a client session."""
+    settings, engine = real_engine.settings, real_engine
     demo = ui.build_ui(settings, engine)
-    port = _free_port()
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **ui.launch_kwargs(settings))
     c = Client(f"http://127.0.0.1:{port}/", verbose=False)
@@ -293,23 +234,3 @@ def test_real_engine_end_to_end_through_the_app(tmp_path):
         demo.close()
 
 
-def test_batch_summary_names_failed_rows():
-    from assistant.serve.batch_files import BatchSummary
-
-    s = BatchSummary(total=3, answered=1, not_found=1, errors=1, seconds=2.0, error_ids=["7"])
-    assert ui.batch_summary(s) == ("共 3 条问题：找到答案 1 条，文件中未找到 1 条，出错 1 条；用时 2.0 秒。"
-                                   "出错的序号：7。")
-
-
-@pytest.mark.parametrize("years, shown", [((2024,), "2024"), ((2021, 2022, 2023, 2024, 2025), "2021–2025"),
-                                          ((2021, 2023), "2021、2023"), ((), "")])
-def test_documents_table_shows_year_ranges(years, shown):
-    from assistant.core.types import DocMeta
-    from assistant.serve.engine import DocumentInfo
-
-    class OneDocument:
-        def documents(self):
-            return [DocumentInfo(doc_id="d", source="a.txt", meta=DocMeta(title="t", years=years), chunks=1,
-                                 facts=2)]
-
-    assert ui.documents_table(OneDocument())[0][5] == shown

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import httpx
-from openai_stub import OpenAIStub, stub_embedding
+
+from tests.openai_stub import OpenAIStub, stub_embedding
 
 
 def test_chat_completion_and_request_log():

@@ -8,17 +8,15 @@ import pytest
 
 from assistant.answer.verification import unsupported_figures
 from assistant.core.errors import BadQuestion
-from assistant.core.settings import Settings
 from assistant.core.types import Turn
-from assistant.serve.engine import build_engine
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def engine():
-    return build_engine(Settings())
+def engine(real_engine):
+    return real_engine
 
 
 def test_the_done_when_example(engine):
