@@ -19,7 +19,7 @@ from assistant.text.places import COUNTRY, Place, find_places, gazetteer
 
 DOC_TYPES = ("工作要点", "中期评估", "统计公报", "公报", "评估", "总结", "规划", "实施方案", "方案", "计划", "实施意见",
              "意见", "办法", "细则", "条例", "报告", "通知", "白皮书")
-_TITLE_END = re.compile(rf"(?:{'|'.join(DOC_TYPES)}|要点)(?:（[^）]{{1,6}}）)?[”’》」]*$")
+_TITLE_END = re.compile(rf"(?:{'|'.join(DOC_TYPES)}|要点)(?:（[^）]{{1,16}}）)?[”’》」]*$")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff、]{2,40}(?:局|厅|委员会|委|部|办公室|政府|中心|调查队)(?:文件)?$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
 _DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")

@@ -132,7 +132,7 @@ def test_pdf_with_cjk_text(tmp_path: Path) -> None:
     c.setFont("STSong-Light", 12)
     c.drawString(60, 780, lines[3])
     c.save()
-    doc = load_document(path)
+    doc = load_document(path, home="上海市")  # 宝山 alone is a short name: read against the home place
     assert "新增760张养老床位，改建180张认知障碍照护床位。" in doc.text
     assert doc.meta.title == "2022年宝山民政工作要点" and doc.meta.district == "宝山区"
     assert "一是增加养老设施供给" in section_titles(doc)

@@ -138,4 +138,4 @@ def test_find_quantities_reads_ordinal_and_tier_classifiers():
     text = "开展第四届评选，完成第五轮联检，完善四级运管模式，做实四方合作，建成61平方米/千人"
     found = find_quantities(text)
     assert [(q.text, q.unit) for q in found] == [("四届", "届"), ("五轮", "轮"), ("四级", "级"), ("四方", "方"),
-                                                 ("61平方米", "平方米")]
+                                                 ("61平方米/千人", "平方米/千人")]
