@@ -17,7 +17,7 @@ from assistant.core.types import Fact, Query
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
-_FIGURE = re.compile(r"\d+(?:\.\d+)?(?![\d.])(?!\s*年)")
+_FIGURE = re.compile(r"(?<![\d.\[])\d+(?:\.\d+)?(?![\d.\]])(?!\s*年)")  # not years, not footnotes [2]
 # 由7.23张增加到7.32张: the first figure is the old value, both share the words before it.
 _TO = re.compile(r"^[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)?(?:到|至)[^，；。\d]{0,6}$")
 # A clause that opens with a comparison names nothing itself: 参观人次6217.9万，同比增长86.4%.
@@ -107,6 +107,8 @@ def own_stretch(text: str, start: int, end: int) -> str:
         s = before.pop().start()  # 由7.23张增加到7.32张: reach back past the old value
     left = _past_unit(clause, before[-1].end()) if before else 0
     right = after[0] if after else len(clause)
+    if after and (k := clause.find("、", e, right)) >= 0:
+        right = k  # 接待人次达4454万、综合收入162.11亿元: what follows the 、 is the next item's
     own = clause[min(left, s):right]
     if not before and _LEANING.match(own) and c0 > 0:
         p0, _ = span_of(text, c0 - 1, c0 - 1)

@@ -139,6 +139,9 @@ _ALL_DISTRICTS = re.compile(
 _CITY_AS_CONTEXT = re.compile(r"(在|于|居|占|高于|低于|领先|位于|位居)全[市省区]|全[市省区](率先|首|前列|第一|排名|平均|领先|范围)")
 
 
+_JOINERS = "和与跟同、及"
+
+
 @dataclass(frozen=True)
 class PlaceContext:
     """What place reading needs besides the text: places the documents hold, the home place and
@@ -179,6 +182,9 @@ def find_question_places(text: str, ctx: PlaceContext | None = None) -> tuple[li
     for m in mentions:
         if m.place not in places:
             places.append(m.place)
+    # 江苏省第二十届运动会上南京代表团: a place that contains another named one only locates it
+    joined = {m.place for m in mentions if text[m.end:m.end + 1] in _JOINERS or text[m.start - 1:m.start] in _JOINERS}
+    places = [p for p in places if p in joined or not any(o != p and o.within(p) for o in places)]
     return places, spans
 
 
