@@ -182,11 +182,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--holdout", default="hrss-2022-2023", help="corpus never used for fitting")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the weights file")
+    parser.add_argument("--cache", help="also write the labelled candidates to this JSON file, for study")
     args = parser.parse_args()
     X, y, w, questions = collect(args.holdout)
     print(f"{len(y)} candidates, {int(y.sum())} right ones, {len(questions)} questions", file=sys.stderr)
     weights, bias = fit(questions)
     report(questions, weights, bias)
+    if args.cache:
+        rows = [{"corpus": e["corpus"], "type": e["q"].type, "gap": bool(e["gap"]), "intent": e["query"].intent,
+                 "value": e["q"].value, "cands": e["cands"]} for e in questions]
+        Path(args.cache).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     threshold, acc = choose_threshold(questions, weights, bias)
     text_threshold, text_acc = choose_text_threshold(questions)
     out = {

@@ -41,6 +41,7 @@ FEATURES = (
     "year_written", "qualifier_match", "qualifier_conflict",
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
+    "subject", "subject_precision",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
@@ -184,7 +185,15 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "prev_clause": cov(doc_text[p0:c0]) if p0 < c0 else 0.0,
         "place_in_own": float(any(n in own for n in asked.places)),
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
+        "subject": cov(fact.subject) if fact.subject else 0.0,
+        "subject_precision": _precision(fact.subject, asked.content, idf),
     }
+
+
+def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:
+    """Share of what a figure counts (its subject) that the question asks about."""
+    grams = bigrams(words or "")
+    return weighted_coverage(grams, set(content), idf) if grams else 0.0
 
 
 def text_rfind_any(text: str, marks: str, lo: int, hi: int) -> int:
