@@ -13,14 +13,21 @@ import os
 import sys
 import time
 
+import uvicorn
+
+from assistant.core.errors import AssistantError
+from assistant.core.settings import get_settings
+from assistant.serve.api import create_api
+from assistant.serve.engine import build_engine
+
 WARM_UP_QUESTION = "普陀2024年新增多少养老床位？"
 
 
 def build_app(settings, engine):
     """The FastAPI app from `create_api` with the Gradio UI mounted at `/`."""
+    # Gradio takes seconds to import: the API-only tests and `assistant` commands never pay for it.
     import gradio as gr
 
-    from assistant.serve.api import create_api
     from assistant.serve.ui import build_ui, launch_kwargs
 
     app = create_api(settings, engine)
@@ -42,10 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from assistant.serve.engine import build_engine
-    from assistant.core.errors import AssistantError
-    from assistant.core.settings import get_settings
-
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = get_settings(**overrides)
     print(f"正在加载模型和索引（{settings.index_dir}）；没有索引时会先建立索引，"
@@ -61,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.perf_counter()
     engine.ask(WARM_UP_QUESTION)  # first-call costs (tokenizer, dictionaries) paid here, not by a user
     print(f"预热完成（{time.perf_counter() - t1:.1f} 秒）。", flush=True)
-
-    import uvicorn
 
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"启动用时 {time.perf_counter() - t0:.1f} 秒。请在浏览器打开 http://{host}:{settings.port}/"

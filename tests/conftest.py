@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from assistant.core.settings import Settings
+from assistant.serve.engine import build_engine
 from tests.openai_stub import openai_stub  # noqa: F401  (the fixture, for every test module)
 
 
@@ -51,6 +52,4 @@ def real_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def real_engine(real_settings):
     """One real engine for the session: the shipped corpus indexed from scratch into a temporary folder."""
-    from assistant.serve.engine import build_engine  # loads torch and the embedder: only for slow tests
-
     return build_engine(real_settings)

@@ -10,8 +10,17 @@ from collections.abc import Callable, Iterator, Sequence
 
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, BuildReport, Chunk, Citation, DocMeta, Hit, Query, Turn
-from assistant.serve.engine import DocumentInfo
+from assistant.core.types import (
+    Answer,
+    BuildReport,
+    Chunk,
+    Citation,
+    DocMeta,
+    DocumentInfo,
+    Hit,
+    Query,
+    Turn,
+)
 
 PUTUO_TEXT = (
     "二是推动“普惠共享”多元养老新发展。民心工程和为民办实事加速升级，计划新增200张养老床位、"

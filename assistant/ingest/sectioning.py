@@ -223,11 +223,6 @@ def chunk_document(doc: Document, max_chars: int = 450) -> list[Chunk]:
     return chunks
 
 
-def chunk_corpus(docs: Iterable[Document], max_chars: int = 450) -> list[Chunk]:
-    """All chunks of all documents, in order."""
-    return [c for d in docs for c in chunk_document(d, max_chars)]
-
-
 def _make_chunk(doc: Document, path: tuple[str, ...], start: int, end: int, parts: list[Part]) -> Chunk:
     text = doc.text[start:end]
     years = (years_at(parts, start) or doc.meta.years) if len(parts) > 1 else doc.meta.years

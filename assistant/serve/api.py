@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.settings import Settings
-from assistant.core.types import Hit, Turn
+from assistant.core.types import Turn
 from assistant.serve.http_edge import OriginGuard, check_question, install_error_handlers
 from assistant.serve.openai_api import MAX_TURNS, add_openai_routes
 
@@ -77,18 +77,6 @@ class ConversationStore:
         return len(self._turns)
 
 
-def hit_to_dict(hit: Hit) -> dict[str, Any]:
-    """A search hit as JSON: the chunk's fields plus its keyword, vector and fused scores."""
-    return {
-        **hit.chunk.to_dict(),
-        "section_str": hit.chunk.section_str,
-        "rank": hit.rank,
-        "keyword_score": hit.keyword_score,
-        "vector_score": hit.dense_score,
-        "fused_score": hit.score,
-    }
-
-
 def create_api(settings: Settings, engine) -> FastAPI:
     """The FastAPI app: /api/ask, /api/search, /api/health, /v1/chat/completions, /v1/models, /widget.js."""
     app = FastAPI(
@@ -128,7 +116,7 @@ def create_api(settings: Settings, engine) -> FastAPI:
         """Hybrid search: the chunks found, with keyword, vector and fused scores."""
         question = check_question(body.question, settings)
         hits = engine.search(question, body.k)
-        return {"question": question, "hits": [hit_to_dict(h) for h in hits]}
+        return {"question": question, "hits": [h.to_dict() for h in hits]}
 
     @app.get("/api/health", tags=["服务"])
     def health() -> dict[str, Any]:

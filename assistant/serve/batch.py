@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from assistant.core.errors import AssistantError, BadInputFile
 from assistant.core.settings import Settings
 from assistant.serve.batch_files import (
@@ -20,6 +22,7 @@ from assistant.serve.batch_files import (
     read_questions,
     result_record,
 )
+from assistant.serve.engine import build_engine
 
 
 def check_output_path(out_path: str | Path) -> Path:
@@ -82,8 +85,6 @@ def _answer_row(engine, row: BatchRow) -> dict[str, Any]:
 
 def cli_batch(settings: Settings, in_path: str | Path, out_path: str | Path, engine=None) -> int:
     """`assistant batch IN -o OUT`: progress bar on stderr, summary line; 0 ok, 1 rows failed, 2 bad input."""
-    from tqdm import tqdm
-
     try:
         check_output_path(out_path)
         rows = read_questions(in_path, settings.max_batch_rows, settings.max_question_chars)
@@ -91,8 +92,6 @@ def cli_batch(settings: Settings, in_path: str | Path, out_path: str | Path, eng
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if engine is None:
-        from assistant.serve.engine import build_engine
-
         try:
             engine = build_engine(settings)
         except AssistantError as exc:

@@ -145,7 +145,7 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # only for .xlsx files: the API and CLI start without it
 
     try:
         # data_only=False: a formula cell reads as its text ("=1+1"), never evaluated
@@ -283,7 +283,7 @@ class ResultWriter:
             self.records[rec["id"]] = table_cells(rec)
 
     def save_xlsx(self) -> None:
-        from openpyxl import Workbook
+        from openpyxl import Workbook  # only for .xlsx files: the API and CLI start without it
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Alignment, Font
 

@@ -10,6 +10,11 @@ from collections.abc import Sequence
 
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings, get_settings
+from assistant.eval.evaluation import cli_eval
+from assistant.index.embedding import get_embedder
+from assistant.index.store import build_index
+from assistant.serve.batch import cli_batch
+from assistant.serve.engine import build_engine
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,9 +61,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _index(settings: Settings, args) -> int:
-    from assistant.index.embedding import get_embedder
-    from assistant.index.store import build_index
-
     def progress(frac: float, msg: str) -> None:
         print(f"[{frac:4.0%}] {msg}", file=sys.stderr)
 
@@ -73,27 +75,19 @@ def _index(settings: Settings, args) -> int:
     return 0
 
 
-def _hit_dict(hit) -> dict:
-    c = hit.chunk
-    return {"chunk_id": c.chunk_id, "doc_title": c.doc_title, "section": c.section_str, "text": c.text,
-            "score": hit.score, "district": c.district, "year": c.years[0] if len(c.years) == 1 else list(c.years)}
-
-
 def _search(settings: Settings, args) -> int:
-    from assistant.serve.engine import build_engine
-
     engine = build_engine(settings)
     if args.question is None:
         for line in sys.stdin:
             q = line.strip()
             if q:
                 hits = engine.search(q, k=args.k)
-                print(json.dumps({"question": q, "hits": [_hit_dict(h) for h in hits]}, ensure_ascii=False),
+                print(json.dumps({"question": q, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False),
                       flush=True)
         return 0
     hits = engine.search(args.question, k=args.k)
     if args.json:
-        print(json.dumps([_hit_dict(h) for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return 0
     for h in hits:
         c = h.chunk
@@ -105,8 +99,6 @@ def _search(settings: Settings, args) -> int:
 
 
 def _ask(settings: Settings, args) -> int:
-    from assistant.serve.engine import build_engine
-
     engine = build_engine(settings)
     t0 = time.perf_counter()
     answer = engine.ask(args.question, args.history)
@@ -125,14 +117,10 @@ def _ask(settings: Settings, args) -> int:
 
 
 def _batch(settings: Settings, args) -> int:
-    from assistant.serve.batch import cli_batch
-
     return cli_batch(settings, args.input, args.output)
 
 
 def _eval(settings: Settings, args) -> int:
-    from assistant.eval.evaluation import cli_eval
-
     return cli_eval(settings, subset=args.subset, with_baseline=not args.no_baseline, corpus=args.corpus,
                     questions=args.questions, out=args.out, index_dir_given=bool(args.index_dir))
 

@@ -9,32 +9,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from assistant.answer.answering import answer_question
+from assistant.answer.context import build_context
+from assistant.answer.generation import get_generator
+from assistant.answer.retrieval import search
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, BuildReport, DocMeta, Hit, Turn
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """A document of the knowledge base as the UI lists it."""
-
-    doc_id: str
-    source: str
-    meta: DocMeta
-    chunks: int
-    facts: int
+from assistant.core.types import Answer, BuildReport, DocumentInfo, Hit, Turn
+from assistant.index.embedding import get_embedder
+from assistant.index.store import build_index, ensure_index, load_index
 
 
 class Engine:
     """A loaded index plus the embedder and answer generator named in settings."""
 
     def __init__(self, settings: Settings, progress: Callable[[float, str], None] | None = None):
-        from assistant.answer.context import build_context
-        from assistant.answer.generation import get_generator
-        from assistant.index.embedding import get_embedder
-        from assistant.index.store import ensure_index, load_index
-
         self.settings = settings
         self.embedder = get_embedder(settings)
         ensure_index(settings, self.embedder, progress=progress)  # builds it when missing or stale
@@ -45,8 +35,6 @@ class Engine:
 
     def search(self, text: str, k: int | None = None) -> list[Hit]:
         """Hybrid (dense + keyword) search; metadata in the question filters and boosts."""
-        from assistant.answer.retrieval import search
-
         return search(self.index, self.embedder, text, k or self.settings.top_k)
 
     def ask(self, question: str, history: Sequence[Turn | str] = ()) -> Answer:
@@ -60,8 +48,6 @@ class Engine:
 
     def ask_stream(self, question: str, history: Sequence[Turn | str] = ()) -> Iterator[str | Answer]:
         """Yield pieces of the answer text as they come, then the final, checked `Answer`."""
-        from assistant.answer.answering import answer_question
-
         t0 = time.perf_counter()
         offline = answer_question(self.context, self.embedder, question, history,
                                   max_chars=self.settings.max_question_chars)
@@ -79,9 +65,6 @@ class Engine:
 
     def rebuild(self, progress: Callable[[float, str], None] | None = None) -> BuildReport:
         """Re-index the corpus folder (unchanged documents reuse their vectors) and reload."""
-        from assistant.answer.context import build_context
-        from assistant.index.store import build_index, load_index
-
         with self._lock:
             report = build_index(self.settings, self.embedder, progress=progress)
             self.index = load_index(self.settings, self.embedder)

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,19 +24,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL DEFAULT '[]'
 )
 """
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """One stored rating of an answer."""
-
-    id: int
-    created_at: str  # ISO time, UTC
-    question: str
-    answer_text: str
-    rating: int  # +1 or -1
-    comment: str
-    citations: tuple[Citation, ...]
 
 
 def db_path(settings: Settings) -> Path:
@@ -86,23 +73,3 @@ def add_comment(settings: Settings, feedback_id: int, comment: str) -> None:
                           ((comment or "").strip(), feedback_id))
         if cur.rowcount == 0:
             raise KeyError(f"no feedback with id {feedback_id}")
-
-
-def _citation(d: dict) -> Citation:
-    hl = d.get("highlight")
-    return Citation(**{**d, "highlight": tuple(hl) if hl is not None else None})
-
-
-def recent_feedback(settings: Settings, n: int = 20) -> list[Feedback]:
-    """The n most recent ratings, newest first."""
-    with _connect(settings) as con:
-        rows = con.execute(
-            "SELECT id, created_at, question, answer_text, rating, comment, citations"
-            " FROM feedback ORDER BY id DESC LIMIT ?",
-            (n,),
-        ).fetchall()
-    return [
-        Feedback(id=r[0], created_at=r[1], question=r[2], answer_text=r[3], rating=r[4], comment=r[5],
-                 citations=tuple(_citation(c) for c in json.loads(r[6])))
-        for r in rows
-    ]

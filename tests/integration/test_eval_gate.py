@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.eval.evaluation import load_gold, run_eval
+from assistant.eval.evaluation import run_eval
+from assistant.eval.scoring import load_gold
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

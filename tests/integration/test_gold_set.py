@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.settings import Settings
-from assistant.eval.evaluation import NUMERIC_TYPES, TYPES, load_gold
+from assistant.eval.scoring import NUMERIC_TYPES, TYPES, load_gold
 from assistant.ingest.loading import load_corpus
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "questions.jsonl"

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from assistant.core.settings import Settings
+from assistant.serve.cli import main
 
 PUTUO_SECTION = ("二、建设高品质普惠养老格局", "二是推动“普惠共享”多元养老新发展")
 
@@ -58,28 +59,24 @@ def _use(engine, monkeypatch) -> list[Settings]:
         seen.append(settings)
         return engine
 
-    monkeypatch.setattr("assistant.serve.engine.build_engine", build)
+    monkeypatch.setattr("assistant.serve.cli.build_engine", build)
     return seen
 
 
 @pytest.mark.slow
 def test_cli_search_json(engine, monkeypatch, capsys):
-    from assistant.serve.cli import main
-
     seen = _use(engine, monkeypatch)
     assert main(["search", "普陀2024年新增多少养老床位？", "-k", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert len(out) == 3
     assert out[0]["district"] == "普陀区" and "计划新增200张养老床位" in out[0]["text"]
-    assert out[0]["section"] == " › ".join(PUTUO_SECTION)
+    assert out[0]["section_str"] == " › ".join(PUTUO_SECTION) and out[0]["section"] == list(PUTUO_SECTION)
     assert out[0]["chunk_id"] == engine.search("普陀2024年新增多少养老床位？", k=1)[0].chunk.chunk_id
     assert seen[0].index_dir == Settings().index_dir
 
 
 @pytest.mark.slow
 def test_cli_search_reads_one_question_a_line_from_stdin(engine, monkeypatch, capsys):
-    from assistant.serve.cli import main
-
     _use(engine, monkeypatch)
     monkeypatch.setattr("sys.stdin", io.StringIO("普陀2024年新增多少养老床位？\n\n  \n宝山2022年新增多少助餐点？\n"))
     assert main(["search", "-k", "2"]) == 0

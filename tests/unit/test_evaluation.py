@@ -11,7 +11,8 @@ from assistant.core.errors import BadInputFile
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Chunk, Citation, DocMeta, Document, Hit
 from assistant.eval import evaluation as ev
-from assistant.eval.evaluation import GoldQuestion
+from assistant.eval import scoring
+from assistant.eval.scoring import GoldQuestion
 
 PUTUO = "二是推动多元养老新发展。计划新增200张养老床位、2家智慧养老院，改进建认知障碍照护床位140张。"
 BAOSHAN = "一是增加养老设施供给。落实为民办实事项目，新增760张养老床位，改建180张认知障碍照护床位。"
@@ -40,7 +41,7 @@ def test_load_gold_reads_rows_into_gold_questions(tmp_path):
                  doc=["putuo.txt", "baoshan.txt"], value=960, answer="960张")
     none = _row(id="q3", type="unanswerable", answer=None, value=None, unit=None, quote=None, doc=None)
     path = _write(tmp_path, [_row(), cross, none])
-    qs = ev.load_gold(path, DOCS)
+    qs = scoring.load_gold(path, DOCS)
     assert [q.id for q in qs] == ["q1", "q2", "q3"]
     assert qs[0].value == 200.0 and qs[0].quotes == ("计划新增200张养老床位",)
     assert qs[1].docs == ("putuo.txt", "baoshan.txt") and qs[1].value == 960
@@ -52,7 +53,7 @@ def test_load_gold_reads_rows_into_gold_questions(tmp_path):
 def test_malformed_line_names_file_and_line(tmp_path, bad_line):
     path = _write(tmp_path, [_row(), bad_line], name="my-gold.jsonl")
     with pytest.raises(BadInputFile, match=r"my-gold\.jsonl 第2行"):
-        ev.load_gold(path)
+        scoring.load_gold(path)
 
 
 @pytest.mark.parametrize(("row", "match"), [
@@ -66,26 +67,26 @@ def test_malformed_line_names_file_and_line(tmp_path, bad_line):
 ])
 def test_bad_question_is_named_by_id(tmp_path, row, match):
     with pytest.raises(BadInputFile, match=match):
-        ev.load_gold(_write(tmp_path, [row]), DOCS)
+        scoring.load_gold(_write(tmp_path, [row]), DOCS)
 
 
 def test_duplicate_id_and_missing_file(tmp_path):
     with pytest.raises(BadInputFile, match="q1（gold.jsonl 第2行） 的 id 重复"):
-        ev.load_gold(_write(tmp_path, [_row(), _row()]))
+        scoring.load_gold(_write(tmp_path, [_row(), _row()]))
     with pytest.raises(BadInputFile, match="不存在"):
-        ev.load_gold(tmp_path / "nope.jsonl")
+        scoring.load_gold(tmp_path / "nope.jsonl")
 
 
 def test_quote_checked_against_its_own_document(tmp_path):
     with pytest.raises(BadInputFile, match="q1"):
-        ev.load_gold(_write(tmp_path, [_row(doc="baoshan.txt")]), DOCS)
+        scoring.load_gold(_write(tmp_path, [_row(doc="baoshan.txt")]), DOCS)
 
 
 def test_stratified_subset_covers_every_type():
-    qs = [GoldQuestion(id=f"{t}{i}", question="?", type=t) for t in ev.TYPES for i in range(3)]
-    sub = ev.stratified(qs, 7)
-    assert len(sub) == 7 and {q.type for q in sub} == set(ev.TYPES)
-    assert ev.stratified(qs, 100) == sorted(qs, key=lambda q: (int(q.id[-1]), ev.TYPES.index(q.type)))
+    qs = [GoldQuestion(id=f"{t}{i}", question="?", type=t) for t in scoring.TYPES for i in range(3)]
+    sub = scoring.stratified(qs, 7)
+    assert len(sub) == 7 and {q.type for q in sub} == set(scoring.TYPES)
+    assert scoring.stratified(qs, 100) == sorted(qs, key=lambda q: (int(q.id[-1]), scoring.TYPES.index(q.type)))
 
 
 # ---------------------------------------------------------------- scoring
@@ -102,31 +103,33 @@ def test_stratified_subset_covers_every_type():
     (0, "对", 1e-3, "对", False),
 ])
 def test_values_match(expected, unit, value, got_unit, ok):
-    assert ev.values_match(expected, unit, value, got_unit) is ok
+    assert scoring.values_match(expected, unit, value, got_unit) is ok
 
 
 @pytest.mark.parametrize(("quote", "text", "ok"), [
     ("新增760张养老床位", BAOSHAN, True),
     ("新增760张养老床位", "落实项目,新增 760 张养老床位,改建", True),  # raw: spaces, half-width
     ("新增760张养老床位", "新增\n760张养老\n床位", True),  # line broken at a page end
+    ("新增760张养老床位", "新增７６０张养老床位", True),  # full-width digits: the cleaner's forms
+    ("（一）新增760张养老床位", "(一)新增760张养老床位", True),  # half-width brackets around CJK
     ("落实为民办实事项目，新增760张养老床位", "项目，新增760张养老床位，改建", True),  # most, one run
     ("落实为民办实事项目，新增760张养老床位", "落实为民办实事项目，完成其他", False),  # too little
     ("新增760张养老床位", PUTUO, False),
     ("", PUTUO, False),
 ])
 def test_passage_match(quote, text, ok):
-    assert ev.passage_match(quote, text) is ok
+    assert scoring.passage_match(quote, text) is ok
 
 
 def test_first_rank_and_retrieval_scores():
     texts = [PUTUO, BAOSHAN, "其他"]
-    assert ev.first_rank(["新增760张养老床位"], texts) == 2
-    assert ev.first_rank(["计划新增200张养老床位", "新增760张养老床位"], texts) == 1
-    assert ev.first_rank(["不存在的句子啊"], texts) == 0
-    s = ev.retrieval_scores([1, 2, 0, 6])
+    assert scoring.first_rank(["新增760张养老床位"], texts) == 2
+    assert scoring.first_rank(["计划新增200张养老床位", "新增760张养老床位"], texts) == 1
+    assert scoring.first_rank(["不存在的句子啊"], texts) == 0
+    s = scoring.retrieval_scores([1, 2, 0, 6])
     assert s["hit@1"] == 0.25 and s["hit@5"] == 0.5 and s["n"] == 4
     assert s["mrr"] == pytest.approx((1 + 0.5 + 1 / 6) / 4)
-    assert ev.retrieval_scores([])["hit@5"] is None
+    assert scoring.retrieval_scores([])["hit@5"] is None
 
 
 @pytest.mark.parametrize(("values", "p", "expected"), [
@@ -134,7 +137,7 @@ def test_first_rank_and_retrieval_scores():
     ([], 50, None),
 ])
 def test_percentile(values, p, expected):
-    assert ev.percentile(values, p) == expected
+    assert scoring.percentile(values, p) == expected
 
 
 def _cit(text: str) -> Citation:
@@ -163,7 +166,7 @@ UNA = GoldQuestion(id="u", question="?", type="unanswerable")
     (UNA, Answer("?", "200张", value=200, unit="张"), False),
 ])
 def test_is_correct(q, answer, ok):
-    assert ev.is_correct(q, answer) is ok
+    assert scoring.is_correct(q, answer) is ok
 
 
 @pytest.mark.parametrize(("q", "citations", "ok"), [
@@ -176,7 +179,7 @@ def test_is_correct(q, answer, ok):
     (CMP, [BAOSHAN], False),  # one source of two
 ])
 def test_cites_gold(q, citations, ok):
-    assert ev.cites_gold(q, Answer("?", "x", citations=tuple(_cit(c) for c in citations))) is ok
+    assert scoring.cites_gold(q, Answer("?", "x", citations=tuple(_cit(c) for c in citations))) is ok
 
 
 # ---------------------------------------------------------------- a full run against a fake engine
@@ -278,7 +281,7 @@ def test_cli_eval_prints_a_summary(tmp_path, monkeypatch, capsys):
                  unit=None, quote=None, doc=None)]
     _write(tmp_path, rows, name="questions.jsonl")
     settings = Settings(corpus_dir=corpus, eval_dir=tmp_path)
-    monkeypatch.setattr("assistant.serve.engine.build_engine", lambda s: _engine())
+    monkeypatch.setattr(ev, "build_engine", lambda s: _engine())
     assert ev.cli_eval(settings, subset=None, with_baseline=False) == 0
     out = capsys.readouterr().out
     assert "overall accuracy" in out and "100.0%" in out and "2 questions, 0 failures" in out

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.types import Answer, Citation, DocMeta
+from assistant.core.types import Answer, Citation, DocMeta, DocumentInfo
 from assistant.serve import ui
 from assistant.serve.batch_files import BatchSummary
-from assistant.serve.engine import DocumentInfo
 
 CIT = Citation(doc_id="d", doc_title="标题<b>", section="一、总则 › 二是", text="新增<200>张，共200张。",
                start=0, end=13, highlight=(10, 14))

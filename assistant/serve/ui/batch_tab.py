@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
@@ -86,8 +87,6 @@ class _AnswerOnce:
 
 def _preview(path: Path, n: int = 20):
     """The first rows of a result workbook for the preview table."""
-    import pandas as pd
-
     try:
         return pd.read_excel(path, dtype=str).fillna("").head(n)
     except (OSError, ValueError):

@@ -8,7 +8,8 @@ import gradio as gr
 
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
-from assistant.ingest.corpus import SUPPORTED_EXTENSIONS, delete_document, list_files, save_upload
+from assistant.ingest.corpus import delete_document, list_files, save_upload
+from assistant.ingest.loading import SUPPORTED
 from assistant.serve.ui.common import file_path, ok, progress_fn, warn
 from assistant.serve.ui.render import DOC_HEADERS, HIT_HEADERS, build_summary, documents_table, hits_table
 
@@ -77,7 +78,7 @@ def knowledge_tab(settings: Settings, engine) -> tuple[Callable, list]:
                                        "5%"])
     with gr.Row():
         with gr.Column(scale=3):
-            uploads = gr.File(label=f"上传新文档（{' '.join(SUPPORTED_EXTENSIONS)}）",
+            uploads = gr.File(label=f"上传新文档（{' '.join(SUPPORTED)}）",
                               file_count="multiple", height=150)
             upload_btn = gr.Button("上传并更新索引", variant="primary")
         with gr.Column(scale=2):

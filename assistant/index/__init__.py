@@ -1,0 +1,1 @@
+"""Embedding, keyword index, and the index on disk (build, load, manifest)."""
