@@ -30,7 +30,8 @@ from assistant.answer.scoring import WEIGHTS_FILE  # noqa: E402
 from assistant.answer.text_answers import answer_text  # noqa: E402
 from assistant.answer.understanding import validate_question  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
-from assistant.eval.evaluation import corpus_settings, is_correct, load_gold, values_match  # noqa: E402
+from assistant.eval.evaluation import corpus_settings  # noqa: E402
+from assistant.eval.scoring import is_correct, load_gold, values_match  # noqa: E402
 from assistant.ingest.loading import load_corpus  # noqa: E402
 from assistant.serve.engine import build_engine  # noqa: E402
 
