@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -59,22 +60,34 @@ def _texts(messages) -> str:
     return "\n".join(out)
 
 
+def _value(x):
+    return x.get("value") if isinstance(x, dict) and x.get("__type__") == "update" else x
+
+
+def ask(client, question: str, store=None) -> tuple[list, dict, str, dict]:
+    """One chat turn through the API: the messages, the browser's stored conversations, the input box, the list."""
+    chat, store, box, listed = client.predict(question, store or {"conversations": [], "current": None},
+                                              api_name="/chat")
+    return _value(chat), _value(store), _value(box), listed
+
+
 def test_chat_answers_with_figure_and_source(app, client):
     settings, engine, _ = app
-    chat, box = client.predict("普陀2024年新增多少养老床位？", api_name="/chat")
+    chat, _, box, _ = ask(client, "普陀2024年新增多少养老床位？")
     text = _texts(chat)
     assert "200张" in text
     assert "普陀区民政局2024年工作要点" in text  # the source's document title
     assert "<mark>200张</mark>" in text  # the cited figure, highlighted
     assert "二、建设高品质普惠养老格局" in text  # the section path
     assert box == ""  # the input is cleared for the next question
+    assert "mz-copy" in text  # the plain-text copy the copy buttons give
     assert [m["role"] for m in chat] == ["user", "assistant", "assistant"]
     assert chat[2]["metadata"]["title"].startswith("来源")
 
 
 def test_chat_refusal_is_plain_and_has_no_sources(app, client):
     _, _, _ = app
-    chat, _ = client.predict("今天天气怎么样？", api_name="/chat")
+    chat, _, _, _ = ask(client, "今天天气怎么样？")
     text = _texts(chat)
     assert "没有找到" in text
     assert "mz-refused" in text
@@ -84,8 +97,8 @@ def test_chat_refusal_is_plain_and_has_no_sources(app, client):
 def test_chat_passes_earlier_turns_as_history(app, client):
     _, engine, _ = app
     engine.asked.clear()
-    client.predict("普陀2024年新增多少养老床位？", api_name="/chat")
-    chat, _ = client.predict("那宝山2022年呢？", api_name="/chat")
+    _, store, _, _ = ask(client, "普陀2024年新增多少养老床位？")
+    chat, store, _, _ = ask(client, "那宝山2022年呢？", store)
     assert len(engine.asked) == 2
     first_history, second_history = engine.asked[0][1], engine.asked[1][1]
     assert first_history == []
@@ -93,13 +106,22 @@ def test_chat_passes_earlier_turns_as_history(app, client):
     assert second_history[0].query.district == "普陀区"
     assert "理解为：普陀区2024年新增养老床位" in _texts(chat)  # follow-ups say how they were read
     assert "理解为" not in _texts(chat[:3])  # the first question does not
+    [conversation] = store["conversations"]  # both turns kept in one stored conversation
+    assert [e["question"] for e in conversation["exchanges"]] == ["普陀2024年新增多少养老床位？", "那宝山2022年呢？"]
+    assert store["current"] == conversation["id"]
 
 
 def test_empty_question_is_not_sent_to_the_engine(app, client):
     _, engine, _ = app
     engine.asked.clear()
-    client.predict("   ", api_name="/chat")
+    ask(client, "   ")
     assert engine.asked == []
+
+
+def test_chat_lists_the_conversation_to_reopen(app, client):
+    _, store, _, listed = ask(client, "普陀2024年新增多少养老床位？")
+    [(label, conv_id)] = listed["choices"]
+    assert label.startswith("普陀2024年新增多少养老床位？ · 1问") and conv_id == store["current"]
 
 
 def test_batch_csv_gives_xlsx_and_jsonl(client, tmp_path):
@@ -152,6 +174,7 @@ def test_retrieval_test_shows_all_three_scores(app, client):
     assert (rank, title) == (1, "普陀区民政局2024年工作要点")
     assert (kw, dense, fused) == ("12.5000", "0.8000", "0.9000")
     assert "200张" in text
+    assert "<mark>普陀</mark>" in text or "<mark>养老床位</mark>" in text  # the query's terms, marked
 
 
 def test_upload_and_delete_documents(app, client, tmp_path):
@@ -188,11 +211,24 @@ def test_rebuild_reports_counts(app, client):
 
 def test_evaluation_tab_says_how_to_produce_a_report(app, client):
     settings, _, _ = app
-    text, _ = client.predict(api_name="/evaluation")
+    _, text, _, _ = client.predict(None, api_name="/evaluation")
     assert "assistant eval" in text
-    (Path(settings.eval_dir) / "report.md").write_text("# 评估报告\n准确率 95%", encoding="utf-8")
-    text, _ = client.predict(api_name="/evaluation")
-    assert "准确率 95%" in text
+    report = {"counts": {"numeric": 2}, "metrics": {"accuracy": 0.5, "n": 2}, "per_type": {"numeric": 0.5},
+              "baseline": None, "seconds": 1.0, "results": [
+                  {"id": "num-1", "type": "numeric", "question": "长宁发了多少资金？", "history": [], "expected": "125万元",
+                   "got": "长宁区资金扶持890万。", "got_value": 8900000.0, "got_unit": "元", "refused": False,
+                   "correct": False}]}
+    (Path(settings.eval_dir) / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    other = Path(settings.eval_dir) / "corpora" / "外地文件"
+    other.mkdir(parents=True)
+    (other / "report.json").write_text(json.dumps({**report, "per_type": {"numeric": 1.0}}), encoding="utf-8")
+    choice, text, chart, failures = client.predict(None, api_name="/evaluation")
+    assert "总体准确率 | 50.0%" in text and "数值 | 2 | 50.0%" in text
+    assert "890万元" in failures and "e+06" not in failures
+    assert chart["value"]["data"] or chart["value"]  # the chart is drawn from the figures, no image file
+    assert choice["choices"] if isinstance(choice, dict) else True
+    _, text, _, _ = client.predict("外地文件", api_name="/evaluation")
+    assert text.startswith("### 外地文件")
 
 
 # ---------------------------------------------------------------- pure renderers
@@ -272,15 +308,15 @@ def test_real_engine_end_to_end_through_the_app(tmp_path):
                 **ui.launch_kwargs(settings))
     c = Client(f"http://127.0.0.1:{port}/", verbose=False)
     try:
-        chat, _ = c.predict("普陀2024年新增多少养老床位？", api_name="/chat")
+        chat, store, _, _ = ask(c, "普陀2024年新增多少养老床位？")
         text = _texts(chat)
         assert "200张" in text and "<mark>200张</mark>" in text
         assert "普陀区民政局2024年工作要点" in text
-        chat, _ = c.predict("那宝山2022年呢？", api_name="/chat")
+        chat, store, _, _ = ask(c, "那宝山2022年呢？", store)
         follow = _texts(chat[3:])
         assert "理解为：宝山区2022年" in follow
         assert "2022年宝山民政工作要点" in follow
-        chat, _ = c.predict("徐汇区2024年新增多少养老床位？", api_name="/chat")
+        chat, store, _, _ = ask(c, "徐汇区2024年新增多少养老床位？", store)
         last = chat[[m["role"] for m in chat].index("user", 6):]
         assert "mz-refused" in _texts(last)
         table = c.predict("普陀 养老床位 2024", 5, api_name="/search")

@@ -10,6 +10,8 @@ from assistant.core.types import Answer, BuildReport, Citation, Hit
 
 DOC_HEADERS = ["标题", "文件", "发文单位", "文号", "区域", "年份", "类型", "日期", "分块数", "数字数"]
 HIT_HEADERS = ["排名", "文档", "章节", "关键词分", "向量分", "融合分", "片段"]
+HIT_TYPES = ["number", "str", "str", "str", "str", "str", "html"]
+SNIPPET_CHARS = 160
 
 def _esc(text: str | None) -> str:
     return html.escape(text or "", quote=False)
@@ -144,19 +146,56 @@ def documents_table(engine) -> list[list[Any]]:
     return rows
 
 
-def _clip(text: str, n: int = 180) -> str:
-    return text if len(text) <= n else f"{text[:n]}…（共{len(text)}字）"
-
-
 def _score(x: float | None) -> str:
     return "—" if x is None else f"{x:.4f}"
 
 
-def hits_table(hits: Sequence[Hit]) -> list[list[Any]]:
-    """Retrieval-test rows: where each chunk comes from and the scores that ranked it."""
+def match_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the terms stand in text, longest term first, without overlaps, in text order."""
+    taken: list[tuple[int, int]] = []
+    for term in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
+        start = text.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if not any(a < end and start < b for a, b in taken):
+                taken.append((start, end))
+            start = text.find(term, end)
+    return sorted(taken)
+
+
+def snippet_html(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> str:
+    """The stretch of `text` (about `width` characters) holding the most terms, escaped, the terms in <mark>."""
+    spans = match_spans(text, terms)
+    start = 0
+    if spans and len(text) > width:
+        def hits_from(s: int) -> int:
+            return sum(1 for a, b in spans if s <= a and b <= s + width)
+        start = max((max(0, a - width // 5) for a, _ in spans), key=lambda s: (hits_from(s), -s))
+        start = min(start, max(0, len(text) - width))
+    end = min(len(text), start + width)
+    out, pos = [], start
+    for a, b in spans:
+        if a >= start and b <= end:
+            out += [_esc(text[pos:a]), f"<mark>{_esc(text[a:b])}</mark>"]
+            pos = b
+    out.append(_esc(text[pos:end]))
+    return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a retrieval-test query worth marking: its search tokens of two or more characters."""
+    from assistant.index.keywords import tokenize
+
+    words = [w for w in query.split() if len(w) >= 2]
+    return list(dict.fromkeys(words + [t for t in tokenize(query) if len(t) >= 2 or t.isdigit()]))
+
+
+def hits_table(hits: Sequence[Hit], query: str = "") -> list[list[Any]]:
+    """Retrieval-test rows: where each chunk comes from, the scores that ranked it, the matching snippet."""
+    terms = query_terms(query) if query else []
     return [
         [h.rank or i, h.chunk.doc_title, h.chunk.section_str or "正文", _score(h.keyword_score),
-         _score(h.dense_score), _score(h.score), _clip(h.chunk.text)]
+         _score(h.dense_score), _score(h.score), snippet_html(h.chunk.text, terms)]
         for i, h in enumerate(hits, 1)
     ]
 
