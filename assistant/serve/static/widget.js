@@ -43,7 +43,7 @@
     ".panel[hidden],.fab[hidden]{display:none;}",
     ".root.full .panel{position:fixed;inset:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0;}",
     ".root.full{top:0;left:0;right:0;bottom:0;}",
-    "@media (max-width:480px){.panel{position:fixed;inset:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0;}}",
+    "@media (max-width:480px){.panel{position:fixed;inset:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0;}.btn.full{display:none;}}",
     ".head{display:flex;align-items:center;gap:10px;padding:14px 14px 14px 18px;color:#fff;",
     "  background:linear-gradient(135deg,#b91c1c,#dc2626);}",
     ".head .titles{flex:1;min-width:0;}",
@@ -86,11 +86,13 @@
     "@keyframes mzb{0%,80%,100%{opacity:.25;transform:scale(.8)}40%{opacity:1;transform:scale(1)}}",
     ".foot{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff;align-items:flex-end;}",
     "textarea{flex:1;resize:none;border:1px solid #d1d5db;border-radius:10px;padding:8px 10px;font:inherit;",
-    "  font-size:16px;color:#111827;height:42px;max-height:120px;outline:none;background:#fff;}",
+    "  font-size:16px;line-height:1.5;color:#111827;height:44px;max-height:120px;outline:none;background:#fff;overflow-y:auto;}",
     "textarea:focus{border-color:#dc2626;box-shadow:0 0 0 3px rgba(220,38,38,.15);}",
-    ".send{height:40px;padding:0 16px;border:none;border-radius:10px;background:#dc2626;color:#fff;font:inherit;",
+    ".send{height:44px;padding:0 16px;border:none;border-radius:10px;background:#dc2626;color:#fff;font:inherit;",
     "  font-weight:600;cursor:pointer;}",
     ".send:disabled{background:#fca5a5;cursor:default;}",
+    ".send.stop{background:#4b5563;}",
+    ".partial{white-space:pre-wrap;color:#111827;}",
     ".tools{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;align-items:center;}",
     ".tool{border:1px solid #e5e7eb;background:#fff;color:#4b5563;border-radius:8px;padding:2px 9px;font:inherit;",
     "  font-size:12px;cursor:pointer;}",
@@ -272,8 +274,8 @@
     var a = item.answer;
     var box = el("div", "tools");
     var copy = tool("copy", "复制", "复制答案和来源（纯文本）");
-    var up = tool("up", "👍 有用", "这个回答有用");
-    var down = tool("down", "👎 没用", "这个回答没用或有错");
+    var up = tool("up", "有用", "这个回答有用");
+    var down = tool("down", "没用", "这个回答没用或有错");
     var said = el("span", "tool-note");
     function pressed() {
       up.setAttribute("aria-pressed", item.rating === 1 ? "true" : "false");
@@ -444,7 +446,7 @@
     dots.appendChild(el("span", "dot"));
     dots.appendChild(el("span", null, " 正在查找文件…"));
     lb.appendChild(dots);
-    var text = el("div", "answer streaming");
+    var text = el("div", "answer-text partial");
     lb.appendChild(text);
     loading.appendChild(lb);
     loading.setAttribute("data-loading", "1");
