@@ -68,12 +68,12 @@ def knowledge_tab(settings: Settings, engine) -> tuple[Callable, list]:
 
     def search(text: str, k: float):
         if not (text or "").strip():
-            gr.Warning("请输入要检索的内容。")
+            gr.Warning("请输入要检索的内容。", title="注意")
             return []
         try:
             return hits_table(engine.search(text.strip(), int(k)), text.strip())
         except AssistantError as e:
-            gr.Warning(str(e))
+            gr.Warning(str(e), title="注意")
             return []
 
     kb_status = gr.Markdown(elem_classes="mz-status")
