@@ -8,7 +8,7 @@ The stored shape is plain JSON so a reload, or a server restart, gives the same 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,18 +40,18 @@ def _valid(store: Any) -> dict[str, Any]:
     return store
 
 
+def _typed(cls, d: dict[str, Any]):
+    """A frozen dataclass from its asdict(): unknown keys dropped (older or newer stored data), lists as tuples."""
+    known = {f.name: f for f in fields(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in known})
+
+
 def answer_from_dict(d: dict[str, Any]) -> Answer:
     """The inverse of `Answer.to_dict()` (citations and the query back as their types)."""
-    cits = []
-    for c in d.get("citations") or ():
-        hl = c.get("highlight")
-        cits.append(Citation(**{**c, "highlight": tuple(hl) if hl is not None else None}))
+    cits = tuple(_typed(Citation, c) for c in d.get("citations") or ())
     q = d.get("query")
-    query = None
-    if isinstance(q, dict):
-        query = Query(**{**q, **{k: tuple(q.get(k) or ()) for k in ("districts", "years", "inherited")}})
-    fields = {k: v for k, v in d.items() if k in Answer.__dataclass_fields__}
-    return Answer(**{**fields, "citations": tuple(cits), "query": query, "notes": tuple(d.get("notes") or ())})
+    query = _typed(Query, q) if isinstance(q, dict) else None
+    return replace(_typed(Answer, {**d, "citations": [], "query": None}), citations=cits, query=query)
 
 
 def conversation(store: Any, conv_id: str | None) -> dict[str, Any] | None:
