@@ -93,13 +93,13 @@ def report_markdown(name: str, data: dict[str, Any]) -> tuple[str, str]:
     failures = [r for r in results if not r.get("correct")]
     n = sum(counts.values()) or len(results)
     lines = [f"### {name}", f"共 **{n}** 道评测题，用时 {data.get('seconds', 0):.1f} 秒；"
-             f"答错或未答 **{len(failures)}** 道。检索指标针对 {metrics.get('n', '—')} 道单段落可答题；"
-             "对照组是未经调整的 llama-index 标准流程（同一向量模型，向量检索前5条）。", "",
-             "| 指标 | 本系统 | 对照组 |", "|---|---|---|"]
+             f"答错或未答 **{len(failures)}** 道。检索指标针对 {metrics.get('n', '—')} 道单段落可答题。"
+             + ("对照组是未经调整的 llama-index 标准流程（同一向量模型，向量检索前5条）。" if base else ""), "",
+             "| 指标 | 本系统 | 对照组 |" if base else "| 指标 | 本系统 |", "|---|---|---|" if base else "|---|---|"]
     for key, label in METRICS_ZH:
         if key in metrics:
-            lines.append(f"| {label} | {metric_text(key, metrics.get(key))} | "
-                         f"{metric_text(key, base.get(key)) if key in base else ''} |")
+            theirs = f" {metric_text(key, base.get(key)) if key in base else ''} |" if base else ""
+            lines.append(f"| {label} | {metric_text(key, metrics.get(key))} |{theirs}")
     lines += ["", "| 题型 | 题数 | 准确率 |", "|---|---|---|"]
     for t in [t for t in TYPES if t in counts] + [t for t in counts if t not in TYPES]:
         lines.append(f"| {LABELS_ZH.get(t, t)} | {counts[t]} | {percent(per_type.get(t))} |")

@@ -51,10 +51,19 @@ textarea, input[type=text] { font-size: 16px !important; }  /* below 16 px iOS z
   #mz-chat-col { min-width: 100% !important; }
   #mz-header h1 { font-size: 1.25rem; }
   /* the document list on a phone: title, district, years and chunks; the rest is in the file itself */
-  #mz-docs th:nth-child(n+2):not(:nth-child(5)):not(:nth-child(6)):not(:nth-child(9)),
-  #mz-docs td:nth-child(n+2):not(:nth-child(5)):not(:nth-child(6)):not(:nth-child(9)) { display: none; }
-  #mz-hits th:nth-child(4), #mz-hits td:nth-child(4), #mz-hits th:nth-child(5), #mz-hits td:nth-child(5),
-  #mz-hits th:nth-child(3), #mz-hits td:nth-child(3) { display: none; }
+  #mz-docs [role=row] > :nth-child(n+2):not(:nth-child(5)):not(:nth-child(6)):not(:nth-child(9)) { display: none; }
+  #mz-hits [role=row] > :nth-child(3), #mz-hits [role=row] > :nth-child(4),
+  #mz-hits [role=row] > :nth-child(5) { display: none; }
+  /* the kept columns share the phone's width instead of the desktop's fixed column widths */
+  #mz-docs table, #mz-hits table { width: 100% !important; display: block !important; }
+  #mz-docs thead, #mz-hits thead { display: block !important; width: 100% !important; }
+  #mz-docs tr[role=row], #mz-hits tr[role=row] { display: flex !important; width: 100% !important; }
+  #mz-docs [role=row] > *, #mz-hits [role=row] > * { flex: 1 1 0 !important; width: auto !important;
+    min-width: 0 !important; max-width: none !important; }
+  #mz-docs [role=row] > :first-child { flex: 3 1 0 !important; }
+  #mz-hits [role=row] > :first-child { flex: 0 0 2.5em !important; }
+  #mz-hits [role=row] > :nth-child(2) { flex: 2 1 0 !important; }
+  #mz-hits [role=row] > :last-child { flex: 5 1 0 !important; }
 }
 """
 
