@@ -123,3 +123,9 @@ def test_a_citation_without_highlight_still_suggests_from_its_figures():
     c = Citation(doc_id="d", doc_title="t", section="", text="宝山区新增社区老年助餐服务场所15家。", start=0, end=18)
     a = Answer(question="q", text="x", refused=True, citations=(c,), query=Query(text="q", district="宝山区", year=2022))
     assert follow_ups(a) == ["宝山区2022年新增多少社区老年助餐服务场所？"]
+
+
+def test_follow_ups_of_a_sum_name_its_districts():
+    a = answer()
+    a = type(a)(**{**a.__dict__, "query": Query(text="q", districts=("长宁区", "宝山区"), year=2022, intent="sum")})
+    assert follow_ups(a)[0] == "长宁区和宝山区2022年新增多少智慧养老院？"

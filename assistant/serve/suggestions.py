@@ -20,7 +20,8 @@ MAX_SUBJECT_CHARS = 14  # a longer "subject" is a phrase, not a thing a person w
 def follow_ups(answer: Answer, documents: Sequence = (), n: int = MAX_SUGGESTIONS) -> list[str]:
     """Up to n questions a user may ask next; `documents` are the engine's DocumentInfo list."""
     query = answer.query
-    district = (query.district if query else None) or None
+    # a sum or comparison names several districts: its other figures are asked for the same ones
+    district = (query.district or "和".join(query.districts) or None) if query else None
     year = query.year if query else None
     out: list[str] = []
     for fact in passage_facts(answer.citations):
