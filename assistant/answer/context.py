@@ -34,6 +34,7 @@ class AnswerContext:
     model: Model
     prompts_dir: Path
     doc_places: dict[str, Place | None] = field(default_factory=dict)  # doc_id -> place
+    facts_by_chunk: dict[str, list] = field(default_factory=dict)  # chunk_id -> its facts, in text order
 
     def render(self, name: str, **values: object) -> str:
         """Fill the answer template prompts/<name>.txt."""
@@ -59,6 +60,9 @@ def build_context(index, settings: Settings) -> AnswerContext:
     for c in index.chunks:  # a compilation's parts add their own years
         held[c.place].update(c.years)
     known = {code for code in held if code}
+    by_chunk: dict[str, list] = defaultdict(list)
+    for f in index.facts:
+        by_chunk[f.chunk_id].append(f)
     subjects = {f.subject for f in index.facts if f.subject and 2 <= len(f.subject) <= 16}
     vocabulary = tuple(sorted(subjects | set(DOMAIN_TERMS) | set(SYNONYMS), key=len, reverse=True))
     texts = (index.documents[f.doc_id].text[f.sentence_start:f.sentence_end] for f in index.facts)
@@ -74,5 +78,6 @@ def build_context(index, settings: Settings) -> AnswerContext:
         model=load_model(),
         prompts_dir=Path(settings.prompts_dir),
         doc_places=doc_places,
+        facts_by_chunk=dict(by_chunk),
     )
 

@@ -88,7 +88,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     out: list[Candidate] = []
     for hit in hits:
         doc = ctx.index.documents[hit.chunk.doc_id]
-        facts = ctx.index.facts_by_chunk.get(hit.chunk.chunk_id, [])
+        facts = ctx.facts_by_chunk.get(hit.chunk.chunk_id, [])
         first_of_sentence: set[int] = set()
         for f in facts:
             sentence = doc.text[f.sentence_start:f.sentence_end]

@@ -19,6 +19,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Turn
 from assistant.serve.http_edge import OriginGuard, check_question, install_error_handlers
 from assistant.serve.openai_api import MAX_TURNS, add_openai_routes
+from assistant.serve.widget_api import add_widget_routes, answer_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_CONVERSATIONS = 1000
@@ -91,6 +92,7 @@ def create_api(settings: Settings, engine) -> FastAPI:
     app.add_middleware(OriginGuard, allowed_origins=list(settings.allowed_origins))
     install_error_handlers(app)
     add_openai_routes(app, settings, engine)
+    add_widget_routes(app, settings, engine, conversations)
 
     @app.post("/api/ask", tags=["问答"])
     def ask(body: AskRequest) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def create_api(settings: Settings, engine) -> FastAPI:
         if body.conversation_id:
             conversations.add(body.conversation_id,
                               Turn(question=question, query=answer.query, answer_text=answer.text))
-        result = answer.to_dict()
+        result = answer_json(answer, engine.documents())
         if body.conversation_id:
             result["conversation_id"] = body.conversation_id
         return result

@@ -18,6 +18,7 @@ from assistant.serve.batch_files import (
     BatchRow,
     BatchSummary,
     ResultWriter,
+    extra_columns,
     read_done,
     read_questions,
     result_record,
@@ -47,7 +48,7 @@ def run_batch(engine, rows: Sequence[BatchRow], out_path: str | Path,
     done = read_done(out) if resume else {}
     todo = [r for r in rows if r.id not in done]
     summary = BatchSummary(total=len(rows), skipped=len(rows) - len(todo), out_path=str(out))
-    writer = ResultWriter(out, done, [r.id for r in rows])
+    writer = ResultWriter(out, done, [r.id for r in rows], extra_columns(rows))
     t0 = time.perf_counter()
     if progress:
         progress(summary.skipped, len(rows))

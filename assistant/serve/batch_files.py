@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,8 +29,11 @@ EXCEL_CELL_MAX = 32767
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_SAVE_EVERY = 100  # rows between full rewrites of an .xlsx result, so a crash loses little
 FOUND, NOT_FOUND, FAILED = "是", "否", "出错"
+NUMBER_COLUMNS = (COLUMNS.index("序号"), COLUMNS.index("数值"))  # written to .xlsx as numbers
+JSONL_KEYS = ("id", "序号", "question", "问题", "history")
 JSONL_HINT = '请写成 {"id": "1", "question": "…"}。'
-RawRow = tuple[str | None, str, tuple[str, ...], str | None]  # id, question, history, error
+Extra = tuple[tuple[str, str], ...]  # (column, value) of the input beyond id, question and history
+RawRow = tuple[str | None, str, tuple[str, ...], str | None, Extra]  # id, question, history, error, extra
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class BatchRow:
     question: str
     history: tuple[str, ...] = ()
     error: str | None = None
+    extra: Extra = ()  # the input's other columns, written back beside the answer
 
 
 @dataclass
@@ -104,10 +109,10 @@ def _read_jsonl(path: Path) -> list[RawRow]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
-            rows.append((None, "", (), f"第{n}行不是合法的 JSON：{JSONL_HINT}"))
+            rows.append((None, "", (), f"第{n}行不是合法的 JSON：{JSONL_HINT}", ()))
             continue
         if not isinstance(obj, dict):
-            rows.append((None, "", (), f"第{n}行不是 JSON 对象：{JSONL_HINT}"))
+            rows.append((None, "", (), f"第{n}行不是 JSON 对象：{JSONL_HINT}", ()))
             continue
         rid = obj.get("id", obj.get("序号"))
         question = obj.get("question", obj.get("问题"))
@@ -120,8 +125,10 @@ def _read_jsonl(path: Path) -> list[RawRow]:
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             error = error or f"第{n}行的 history 应是问题文字的列表，例如 [\"普陀2024年新增多少养老床位？\"]"
             history = []
+        extra = tuple((str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+                      for k, v in obj.items() if k not in JSONL_KEYS)
         rows.append((None if rid is None else _cell_text(rid), question if isinstance(question, str) else "",
-                     tuple(history), error))
+                     tuple(history), error, extra))
     return rows
 
 
@@ -179,18 +186,24 @@ def _rows_from_table(table: list[list[str]], name: str) -> list[RawRow]:
             "或“question”。"
         )
     id_col = next((header.index(c) for c in ID_COLUMNS if c in header), None)
+    width = max(len(r) for r in table)
+    names = [(table[0][i].strip().lstrip("\ufeff") if i < len(table[0]) else "") or f"列{i + 1}"
+             for i in range(width)]
+    keep = [i for i in range(width) if i not in (q_col, id_col) and names[i] not in COLUMNS
+            and any(i < len(r) and r[i].strip() for r in table[1:])]
     rows = []
     for row in table[1:]:
         cell = row[q_col].strip() if q_col < len(row) else ""
         rid = row[id_col].strip() if id_col is not None and id_col < len(row) else ""
-        rows.append((rid or None, cell, (), None))
+        extra = tuple((names[i], row[i] if i < len(row) else "") for i in keep)
+        rows.append((rid or None, cell, (), None, extra))
     return rows
 
 
 def _finish_rows(raw: Sequence[RawRow], max_chars: int) -> list[BatchRow]:
     """Give every row a unique id (its row number when none), and mark rows that cannot be asked."""
     rows, seen = [], set()
-    for n, (rid, question, history, error) in enumerate(raw, start=1):
+    for n, (rid, question, history, error, extra) in enumerate(raw, start=1):
         base = rid or str(n)
         rid, k = base, 2
         while rid in seen:
@@ -201,7 +214,7 @@ def _finish_rows(raw: Sequence[RawRow], max_chars: int) -> list[BatchRow]:
             error = "这一行的问题是空的：请填写问题或删除这一行。"
         elif error is None and len(question) > max_chars:
             error = f"这一行的问题太长（{len(question)}字，上限{max_chars}字）：请缩短到一个具体问题。"
-        rows.append(BatchRow(id=rid, question=question, history=history, error=error))
+        rows.append(BatchRow(id=rid, question=question, history=history, error=error, extra=extra))
     return rows
 
 
@@ -219,6 +232,13 @@ def safe_cell(value: Any) -> str:
     return text
 
 
+def as_number(text: str) -> int | float | None:
+    """A cell's text as the number it writes ("12" -> 12, "0.5" -> 0.5), None for anything else ("007", "1-2")."""
+    if not re.fullmatch(r"-?(0|[1-9]\d{0,14})(\.\d+)?", text or ""):
+        return None
+    return float(text) if "." in text else int(text)
+
+
 def format_value(value: float | None) -> str:
     """200.0 -> "200", 0.5 -> "0.5", None -> ""."""
     if value is None:
@@ -230,18 +250,28 @@ def result_record(row: BatchRow, answer: Answer | None, error: str | None) -> di
     """The JSONL result of one row."""
     if answer is None:
         return {"id": row.id, "question": row.question, "answer": None, "value": None, "unit": None,
-                "refused": None, "citations": [], "understood_as": None, "latency_ms": None, "error": error}
+                "refused": None, "citations": [], "understood_as": None, "latency_ms": None, "error": error,
+                "extra": dict(row.extra)}
     return {
         "id": row.id, "question": row.question, "answer": answer.text, "value": answer.value,
         "unit": answer.unit, "refused": answer.refused,
         "citations": [{"doc_title": c.doc_title, "section": c.section, "text": c.text}
                       for c in answer.citations],
         "understood_as": answer.understood_as, "latency_ms": answer.latency_ms, "error": None,
+        "extra": dict(row.extra),
     }
 
 
-def table_cells(rec: dict[str, Any]) -> list[str]:
-    """One result as the spreadsheet columns of COLUMNS, escaped."""
+def extra_columns(rows: Sequence[BatchRow]) -> list[str]:
+    """The input's own columns beyond the question, in the order first seen."""
+    out: list[str] = []
+    for r in rows:
+        out += [name for name, _ in r.extra if name not in out]
+    return out
+
+
+def table_cells(rec: dict[str, Any], extra: Sequence[str] = ()) -> list[str]:
+    """One result as the spreadsheet columns of COLUMNS and then the input's `extra` columns, escaped."""
     cits = rec["citations"]
     if rec["error"]:
         found, answer = FAILED, "出错：" + rec["error"]
@@ -253,14 +283,18 @@ def table_cells(rec: dict[str, Any]) -> list[str]:
     cells = [rec["id"], rec["question"], answer, format_value(rec["value"]), rec["unit"] or "", found,
              "\n".join(c["doc_title"] for c in cits), "\n".join(c["section"] for c in cits),
              "\n\n".join(quotes)]
+    kept = rec.get("extra") or {}
+    cells += [kept.get(name, "") for name in extra]
     return [safe_cell(c) for c in cells]
 
 
 class ResultWriter:
     """Appends results to .jsonl/.csv as they come; keeps .xlsx in memory and rewrites it in full."""
 
-    def __init__(self, out: Path, done: dict[str, list[str] | dict[str, Any]], order: list[str]):
-        self.out, self.ext, self.order = out, out.suffix.lower(), order
+    def __init__(self, out: Path, done: dict[str, list[str] | dict[str, Any]], order: list[str],
+                 extra: Sequence[str] = ()):
+        self.out, self.ext, self.order, self.extra = out, out.suffix.lower(), order, list(extra)
+        self.header = [*COLUMNS, *self.extra]
         self.records: dict[str, list[str] | dict[str, Any]] = dict(done)
         self.fh = None
         if self.ext in (".jsonl", ".csv"):
@@ -270,38 +304,44 @@ class ResultWriter:
             if self.ext == ".csv":
                 self.csv = csv.writer(self.fh)
                 if new:
-                    self.csv.writerow(COLUMNS)
+                    self.csv.writerow(self.header)
 
     def write(self, rec: dict[str, Any]) -> None:
         if self.ext == ".jsonl":
             self.fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             self.fh.flush()
         elif self.ext == ".csv":
-            self.csv.writerow(table_cells(rec))
+            self.csv.writerow(table_cells(rec, self.extra))
             self.fh.flush()
         else:
-            self.records[rec["id"]] = table_cells(rec)
+            self.records[rec["id"]] = table_cells(rec, self.extra)
 
     def save_xlsx(self) -> None:
         from openpyxl import Workbook  # only for .xlsx files: the API and CLI start without it
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
 
         wb = Workbook()
         ws = wb.active
         ws.title = "结果"
-        ws.append(list(COLUMNS))
+        ws.append(self.header)
         for c in ws[1]:
             c.font = Font(bold=True)
         ids = [i for i in self.order if i in self.records] + [i for i in self.records if i not in self.order]
         for rid in ids:
             cells = self.records[rid]
             ws.append([ILLEGAL_CHARACTERS_RE.sub("", str(v)) for v in cells])
-            for c in ws[ws.max_row]:
-                c.data_type = "s"  # text, never a formula
+            for i, c in enumerate(ws[ws.max_row]):
+                number = as_number(c.value) if i in NUMBER_COLUMNS else None
+                if number is None:
+                    c.data_type = "s"  # text, never a formula
+                else:
+                    c.value = number  # 序号 and 数值 as numbers, so Excel sorts and sums them
                 c.alignment = Alignment(wrap_text=True, vertical="top")
-        for col, width in zip("ABCDEFGHI", (8, 36, 48, 10, 8, 10, 30, 30, 60), strict=True):
-            ws.column_dimensions[col].width = width
+        widths = [8, 36, 48, 10, 8, 10, 30, 30, 60] + [16] * len(self.extra)
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "A2"
         tmp = self.out.with_name(self.out.name + ".tmp")
         wb.save(tmp)
@@ -329,8 +369,9 @@ def read_done(out: Path) -> dict[str, list[str] | dict[str, Any]]:
                 continue
         return done
     table = _read_csv(out) if ext == ".csv" else _read_xlsx(out)
+    width = max(len(COLUMNS), len(table[0]) if table else 0)
     for row in table[1:]:
         if row and row[0]:
             rid = row[0][1:] if row[0].startswith("'") and row[0][1:2] in FORMULA_PREFIXES else row[0]
-            done[rid] = (row + [""] * len(COLUMNS))[: len(COLUMNS)]
+            done[rid] = (row + [""] * width)[:width]
     return done

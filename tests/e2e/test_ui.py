@@ -1,7 +1,8 @@
-"""The Gradio app end to end through gradio_client, on the fake engine and on the real one."""
+"""The Gradio app end to end through gradio_client, on the fake engine; and its pure renderers."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,14 @@ gr = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file  # noqa: E402
 
 from assistant.core.settings import get_settings  # noqa: E402
+from assistant.core.types import Answer, Citation  # noqa: E402
 from assistant.serve import ui  # noqa: E402
+from tests.browser_support import free_port  # noqa: E402
 from tests.fake_engine import PUTUO_TEXT, FakeEngine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, free_port):
+def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui")
     (root / "corpus").mkdir()
     (root / "corpus" / "2024-putuo-work-plan.txt").write_text(PUTUO_TEXT, encoding="utf-8")
@@ -51,22 +54,34 @@ def _texts(messages) -> str:
     return "\n".join(out)
 
 
+def _value(x):
+    return x.get("value") if isinstance(x, dict) and x.get("__type__") == "update" else x
+
+
+def ask(client, question: str, store=None) -> tuple[list, dict, str, dict]:
+    """One chat turn through the API: the messages, the browser's stored conversations, the input box, the list."""
+    chat, store, box, listed = client.predict(question, store or {"conversations": [], "current": None},
+                                              api_name="/chat")
+    return _value(chat), _value(store), _value(box), listed
+
+
 def test_chat_answers_with_figure_and_source(app, client):
     settings, engine, _ = app
-    chat, box = client.predict("普陀2024年新增多少养老床位？", api_name="/chat")
+    chat, _, box, _ = ask(client, "普陀2024年新增多少养老床位？")
     text = _texts(chat)
     assert "200张" in text
     assert "普陀区民政局2024年工作要点" in text  # the source's document title
     assert "<mark>200张</mark>" in text  # the cited figure, highlighted
     assert "二、建设高品质普惠养老格局" in text  # the section path
     assert box == ""  # the input is cleared for the next question
+    assert "mz-copy" in text  # the plain-text copy the copy buttons give
     assert [m["role"] for m in chat] == ["user", "assistant", "assistant"]
     assert chat[2]["metadata"]["title"].startswith("来源")
 
 
 def test_chat_refusal_is_plain_and_has_no_sources(app, client):
     _, _, _ = app
-    chat, _ = client.predict("今天天气怎么样？", api_name="/chat")
+    chat, _, _, _ = ask(client, "今天天气怎么样？")
     text = _texts(chat)
     assert "没有找到" in text
     assert "mz-refused" in text
@@ -76,8 +91,8 @@ def test_chat_refusal_is_plain_and_has_no_sources(app, client):
 def test_chat_passes_earlier_turns_as_history(app, client):
     _, engine, _ = app
     engine.asked.clear()
-    client.predict("普陀2024年新增多少养老床位？", api_name="/chat")
-    chat, _ = client.predict("那宝山2022年呢？", api_name="/chat")
+    _, store, _, _ = ask(client, "普陀2024年新增多少养老床位？")
+    chat, store, _, _ = ask(client, "那宝山2022年呢？", store)
     assert len(engine.asked) == 2
     first_history, second_history = engine.asked[0][1], engine.asked[1][1]
     assert first_history == []
@@ -85,13 +100,22 @@ def test_chat_passes_earlier_turns_as_history(app, client):
     assert second_history[0].query.district == "普陀区"
     assert "理解为：普陀区2024年新增养老床位" in _texts(chat)  # follow-ups say how they were read
     assert "理解为" not in _texts(chat[:3])  # the first question does not
+    [conversation] = store["conversations"]  # both turns kept in one stored conversation
+    assert [e["question"] for e in conversation["exchanges"]] == ["普陀2024年新增多少养老床位？", "那宝山2022年呢？"]
+    assert store["current"] == conversation["id"]
 
 
 def test_empty_question_is_not_sent_to_the_engine(app, client):
     _, engine, _ = app
     engine.asked.clear()
-    client.predict("   ", api_name="/chat")
+    ask(client, "   ")
     assert engine.asked == []
+
+
+def test_chat_lists_the_conversation_to_reopen(app, client):
+    _, store, _, listed = ask(client, "普陀2024年新增多少养老床位？")
+    [(label, conv_id)] = listed["choices"]
+    assert label.startswith("普陀2024年新增多少养老床位？ · 1问") and conv_id == store["current"]
 
 
 def test_batch_csv_gives_xlsx_and_jsonl(client, tmp_path):
@@ -144,6 +168,7 @@ def test_retrieval_test_shows_all_three_scores(app, client):
     assert (rank, title) == (1, "普陀区民政局2024年工作要点")
     assert (kw, dense, fused) == ("12.5000", "0.8000", "0.9000")
     assert "200张" in text
+    assert "<mark>普陀</mark>" in text or "<mark>养老床位</mark>" in text  # the query's terms, marked
 
 
 def test_upload_and_delete_documents(app, client, tmp_path):
@@ -180,11 +205,72 @@ def test_rebuild_reports_counts(app, client):
 
 def test_evaluation_tab_says_how_to_produce_a_report(app, client):
     settings, _, _ = app
-    text, _ = client.predict(api_name="/evaluation")
+    _, text, _, _ = client.predict(None, api_name="/evaluation")
     assert "assistant eval" in text
-    (Path(settings.eval_dir) / "report.md").write_text("# 评估报告\n准确率 95%", encoding="utf-8")
-    text, _ = client.predict(api_name="/evaluation")
-    assert "准确率 95%" in text
+    report = {"counts": {"numeric": 2}, "metrics": {"accuracy": 0.5, "n": 2}, "per_type": {"numeric": 0.5},
+              "baseline": None, "seconds": 1.0, "results": [
+                  {"id": "num-1", "type": "numeric", "question": "长宁发了多少资金？", "history": [], "expected": "125万元",
+                   "got": "长宁区资金扶持890万。", "got_value": 8900000.0, "got_unit": "元", "refused": False,
+                   "correct": False}]}
+    (Path(settings.eval_dir) / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    other = Path(settings.eval_dir) / "corpora" / "外地文件"
+    other.mkdir(parents=True)
+    (other / "report.json").write_text(json.dumps({**report, "per_type": {"numeric": 1.0}}), encoding="utf-8")
+    choice, text, chart, failures = client.predict(None, api_name="/evaluation")
+    assert "总体准确率 | 50.0%" in text and "数值 | 2 | 50.0%" in text
+    assert "890万元" in failures and "e+06" not in failures
+    assert chart["value"]["data"] or chart["value"]  # the chart is drawn from the figures, no image file
+    assert choice["choices"] if isinstance(choice, dict) else True
+    _, text, _, _ = client.predict("外地文件", api_name="/evaluation")
+    assert text.startswith("### 外地文件")
+
+
+# ---------------------------------------------------------------- pure renderers
+
+CIT = Citation(doc_id="d", doc_title="标题<b>", section="一、总则 › 二是", text="新增<200>张，共200张。",
+               start=0, end=13, highlight=(10, 14))
+
+
+def test_highlight_marks_the_figure_and_escapes_the_rest():
+    assert ui.highlight_html(CIT) == "新增&lt;200&gt;张，共<mark>200张</mark>。"
+
+
+@pytest.mark.parametrize("highlight", [None, (5, 3), (0, 99), (-1, 2)])
+def test_highlight_without_a_valid_span_is_just_escaped(highlight):
+    c = Citation(doc_id="d", doc_title="t", section="", text="a<b", start=0, end=3, highlight=highlight)
+    assert ui.highlight_html(c) == "a&lt;b"
+
+
+def test_citation_html_escapes_title_and_defaults_section():
+    c = Citation(doc_id="d", doc_title="标题<b>", section="", text="x", start=0, end=1)
+    out = ui.citation_html(c, 2)
+    assert "《标题&lt;b&gt;》" in out and "<b>" not in out
+    assert "[2]" in out and ">正文<" in out
+
+
+def test_exchange_at_maps_message_indices_to_exchanges():
+    with_src = Answer(question="q", text="a", citations=(CIT,))
+    without = Answer(question="q", text="a", refused=True)
+    exchanges = [("q1", with_src), ("q2", without), ("q3", with_src)]
+    # messages: 0 u,1 a,2 src | 3 u,4 a | 5 u,6 a,7 src
+    assert [ui.exchange_at(exchanges, i) for i in range(9)] == [0, 0, 0, 1, 1, 2, 2, 2, None]
+    assert len(ui.chat_messages(exchanges)) == 8
+
+
+def test_answer_html_escapes_and_shows_understood_only_for_follow_ups():
+    a = Answer(question="q", text="<script>x</script>200张", understood_as="普陀区2024年", notes=("注意",),
+               latency_ms=120.0)
+    first, follow = ui.answer_html(a, followup=False), ui.answer_html(a, followup=True)
+    assert "<script>" not in first and "&lt;script&gt;" in first
+    assert "理解为" not in first and "理解为：普陀区2024年" in follow
+    assert "注意" in first and "用时 120 毫秒" in first
+
+
+def test_answer_html_bolds_the_figure_once_and_not_in_refusals():
+    a = Answer(question="q", text="新增200张，累计200张。", as_written="200张")
+    assert ui.answer_html(a, followup=False).count("<strong>200张</strong>") == 1
+    r = Answer(question="q", text="没有200张的记录。", as_written="200张", refused=True)
+    assert "<strong>" not in ui.answer_html(r, followup=False)
 
 
 def test_one_server_serves_the_ui_and_the_api(tmp_path):
@@ -204,24 +290,27 @@ def test_one_server_serves_the_ui_and_the_api(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_engine_end_to_end_through_the_app(real_engine, free_port):
-    """The shipped corpus indexed apart, the real engine, the Gradio app, a client session."""
-    settings, engine = real_engine.settings, real_engine
+def test_real_engine_end_to_end_through_the_app(tmp_path):
+    """The shipped corpus and index, the real engine, the Gradio app, a client session."""
+    from assistant.serve.engine import build_engine
+
+    settings = get_settings(data_dir=tmp_path / "data")
+    engine = build_engine(settings)
     demo = ui.build_ui(settings, engine)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **ui.launch_kwargs(settings))
     c = Client(f"http://127.0.0.1:{port}/", verbose=False)
     try:
-        chat, _ = c.predict("普陀2024年新增多少养老床位？", api_name="/chat")
+        chat, store, _, _ = ask(c, "普陀2024年新增多少养老床位？")
         text = _texts(chat)
         assert "200张" in text and "<mark>200张</mark>" in text
         assert "普陀区民政局2024年工作要点" in text
-        chat, _ = c.predict("那宝山2022年呢？", api_name="/chat")
+        chat, store, _, _ = ask(c, "那宝山2022年呢？", store)
         follow = _texts(chat[3:])
         assert "理解为：宝山区2022年" in follow
         assert "2022年宝山民政工作要点" in follow
-        chat, _ = c.predict("徐汇区2024年新增多少养老床位？", api_name="/chat")
+        chat, store, _, _ = ask(c, "徐汇区2024年新增多少养老床位？", store)
         last = chat[[m["role"] for m in chat].index("user", 6):]
         assert "mz-refused" in _texts(last)
         table = c.predict("普陀 养老床位 2024", 5, api_name="/search")
@@ -234,3 +323,23 @@ def test_real_engine_end_to_end_through_the_app(real_engine, free_port):
         demo.close()
 
 
+def test_batch_summary_names_failed_rows():
+    from assistant.serve.batch_files import BatchSummary
+
+    s = BatchSummary(total=3, answered=1, not_found=1, errors=1, seconds=2.0, error_ids=["7"])
+    assert ui.batch_summary(s) == ("共 3 条问题：找到答案 1 条，文件中未找到 1 条，出错 1 条；用时 2.0 秒。"
+                                   "出错的序号：7。")
+
+
+@pytest.mark.parametrize("years, shown", [((2024,), "2024"), ((2021, 2022, 2023, 2024, 2025), "2021–2025"),
+                                          ((2021, 2023), "2021、2023"), ((), "")])
+def test_documents_table_shows_year_ranges(years, shown):
+    from assistant.core.types import DocMeta
+    from assistant.serve.engine import DocumentInfo
+
+    class OneDocument:
+        def documents(self):
+            return [DocumentInfo(doc_id="d", source="a.txt", meta=DocMeta(title="t", years=years), chunks=1,
+                                 facts=2)]
+
+    assert ui.documents_table(OneDocument())[0][5] == shown

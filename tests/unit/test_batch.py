@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from assistant.core.errors import BadInputFile
 from assistant.core.settings import Settings
+from assistant.core.types import Answer
 from assistant.serve.batch import cli_batch, run_batch
 from assistant.serve.batch_files import (
     COLUMNS,
@@ -48,7 +49,7 @@ def read_table(path: Path) -> list[list[str]]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             return list(csv.reader(fh))
     ws = load_workbook(path).active
-    return [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+    return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
 
 
 # ---------------------------------------------------------------- reading
@@ -222,7 +223,8 @@ def test_formula_questions_are_written_as_inert_text(tmp_path, ext):
     assert table[1][1] == "'=HYPERLINK(\"http://x\",\"y\")" and table[2][1] == "'@cmd"
     if ext == ".xlsx":
         cells = list(load_workbook(out).active.iter_rows(min_row=2))
-        assert all(c.data_type == "s" for row in cells for c in row if c.value is not None)
+        assert all(c.data_type == "s" for row in cells for c in row if c.value is not None
+                   and c.column_letter not in "AD")  # 序号 and 数值 are numbers
 
 
 @pytest.mark.parametrize("ext", [".jsonl", ".csv", ".xlsx"])
@@ -316,3 +318,48 @@ def test_cli_batch_respects_max_batch_rows(tmp_path, capsys):
     src = write_csv(tmp_path / "in.csv", [["问题"], ["a"], ["b"], ["c"]])
     assert cli_batch(Settings(max_batch_rows=2), src, tmp_path / "o.jsonl", engine=FakeEngine()) == 2
     assert "ASSISTANT_MAX_BATCH_ROWS" in capsys.readouterr().err
+
+
+def test_xlsx_writes_ids_and_values_as_numbers_and_codes_as_text(tmp_path):
+    rows = [BatchRow("1", Q), BatchRow("007", Q), BatchRow("2", "今天天气怎么样？")]
+    out = tmp_path / "out.xlsx"
+    run_batch(FakeEngine(), rows, out)
+    ws = load_workbook(out).active
+    assert [ws.cell(r, 1).value for r in (2, 3, 4)] == [1, "007", 2]  # a leading zero stays as written
+    assert ws.cell(2, 4).value == 200 and ws.cell(2, 4).data_type == "n"
+    assert ws.cell(4, 4).value is None  # no figure: an empty cell, not "0"
+
+
+@pytest.mark.parametrize("ext", [".jsonl", ".csv", ".xlsx"])
+def test_the_inputs_own_columns_are_kept_beside_the_answers(tmp_path, ext):
+    src = write_csv(tmp_path / "in.csv", [["序号", "街镇", "问题", "备注", ""], ["1", "长寿路", Q, "核对", ""],
+                                          ["2", "", "今天天气怎么样？", "=1+1", ""]])
+    rows = read_questions(src)
+    assert rows[0].extra == (("街镇", "长寿路"), ("备注", "核对"))  # the empty, unnamed column is left out
+    out = tmp_path / f"out{ext}"
+    run_batch(FakeEngine(), rows, out)
+    if ext == ".jsonl":
+        assert [r["extra"] for r in read_jsonl(out)] == [{"街镇": "长寿路", "备注": "核对"}, {"街镇": "", "备注": "=1+1"}]
+        return
+    table = read_table(out)
+    assert table[0] == [*COLUMNS, "街镇", "备注"]
+    assert table[1][-2:] == ["长寿路", "核对"] and table[2][-1] == "'=1+1"
+    assert table[1][2].startswith("根据")
+    summary = run_batch(FakeEngine(), rows, out)  # resuming keeps the extra columns of the rows done
+    assert summary.skipped == 2 and read_table(out)[1][-2:] == ["长寿路", "核对"]
+
+
+def test_jsonl_input_keeps_its_other_keys(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "question": Q, "街镇": "长寿路", "n": 3}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    assert read_questions(src)[0].extra == (("街镇", "长寿路"), ("n", "3"))
+
+
+def test_a_unit_with_a_denominator_is_written_whole():
+    from assistant.serve.batch_files import result_record, table_cells
+
+    answer = Answer(question="q", text="长宁区社区养老服务设施建筑面积61平方米/千人。", value=61.0, unit="平方米/千人",
+                    as_written="61平方米/千人")
+    cells = dict(zip(COLUMNS, table_cells(result_record(BatchRow("1", "q"), answer, None)), strict=True))
+    assert cells["单位"] == "平方米/千人" and cells["答案"].endswith("61平方米/千人。")

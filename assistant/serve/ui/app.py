@@ -15,14 +15,15 @@ from assistant.serve.ui.batch_tab import batch_tab
 from assistant.serve.ui.chat import chat_tab
 from assistant.serve.ui.evaluation_tab import evaluation_tab
 from assistant.serve.ui.knowledge import knowledge_tab
-from assistant.serve.ui.render import CSS, theme
+from assistant.serve.ui.page import CSS, head, i18n, theme
 
 TITLE = "民政政策问答助手"
 
 
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """What `launch()` / `gr.mount_gradio_app()` need besides the Blocks (Gradio 6 moved theme/css there)."""
-    return {"theme": theme(), "css": CSS, "allowed_paths": [str(settings.data_dir), str(settings.eval_dir)]}
+    return {"theme": theme(), "css": CSS, "head": head(), "i18n": i18n(),
+            "allowed_paths": [str(settings.data_dir), str(settings.eval_dir)]}
 
 
 def build_ui(settings: Settings, engine) -> gr.Blocks:
@@ -34,7 +35,7 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                chat_tab(settings, engine)
+                restore_chat, chat_inputs, chat_outputs = chat_tab(settings, engine)
             with gr.Tab("批量问答", id="batch"):
                 batch_tab(settings, engine)
             with gr.Tab("知识库", id="kb"):
@@ -42,6 +43,8 @@ def build_ui(settings: Settings, engine) -> gr.Blocks:
             with gr.Tab("评估", id="eval"):
                 load_report, report_outputs = evaluation_tab(settings)
 
+        demo.load(restore_chat, chat_inputs, chat_outputs, api_visibility="private").then(
+            fn=None, js="() => window.mzShowLatest && window.mzShowLatest()")
         demo.load(refresh_documents, None, doc_outputs, api_visibility="private")
         demo.load(load_report, None, report_outputs, api_visibility="private")
     return demo

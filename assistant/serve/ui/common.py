@@ -23,5 +23,5 @@ def ok(msg: str) -> str:
 
 
 def warn(msg: str) -> str:
-    gr.Warning(msg)
+    gr.Warning(msg, title="注意")
     return f"⚠ {msg}"

@@ -11,7 +11,14 @@ from assistant.core.settings import Settings
 from assistant.ingest.corpus import delete_document, list_files, save_upload
 from assistant.ingest.loading import SUPPORTED
 from assistant.serve.ui.common import file_path, ok, progress_fn, warn
-from assistant.serve.ui.render import DOC_HEADERS, HIT_HEADERS, build_summary, documents_table, hits_table
+from assistant.serve.ui.render import (
+    DOC_HEADERS,
+    HIT_HEADERS,
+    HIT_TYPES,
+    build_summary,
+    documents_table,
+    hits_table,
+)
 
 
 def knowledge_tab(settings: Settings, engine) -> tuple[Callable, list]:
@@ -62,17 +69,17 @@ def knowledge_tab(settings: Settings, engine) -> tuple[Callable, list]:
 
     def search(text: str, k: float):
         if not (text or "").strip():
-            gr.Warning("请输入要检索的内容。")
+            gr.Warning("请输入要检索的内容。", title="注意")
             return []
         try:
-            return hits_table(engine.search(text.strip(), int(k)))
+            return hits_table(engine.search(text.strip(), int(k)), text.strip())
         except AssistantError as e:
-            gr.Warning(str(e))
+            gr.Warning(str(e), title="注意")
             return []
 
     kb_status = gr.Markdown(elem_classes="mz-status")
     docs = gr.Dataframe(headers=DOC_HEADERS, label="知识库文档", interactive=False, wrap=True,
-                        elem_classes="mz-table",
+                        elem_classes="mz-table", elem_id="mz-docs",
                         value=lambda: documents_table(engine),
                         column_widths=["20%", "17%", "12%", "11%", "7%", "9%", "7%", "7%", "5%",
                                        "5%"])
@@ -87,14 +94,14 @@ def knowledge_tab(settings: Settings, engine) -> tuple[Callable, list]:
             with gr.Row():
                 refresh_btn = gr.Button("刷新列表")
                 rebuild_btn = gr.Button("重建索引")
-    gr.Markdown("### 检索测试\n输入一句话，查看检索到的分块及其关键词分、向量分和融合分。")
+    gr.Markdown("### 检索测试\n输入一句话，查看检索到的分块及其关键词分、向量分和融合分；片段取自分块中检索词最集中的一段。")
     with gr.Row(equal_height=True):
         query = gr.Textbox(show_label=False, placeholder="例如：普陀 养老床位 2024", scale=7)
         top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="返回条数", scale=2)
         search_btn = gr.Button("检索", scale=1, min_width=90)
-    hits = gr.Dataframe(headers=HIT_HEADERS, label="检索结果", interactive=False, wrap=True,
-                        column_widths=["6%", "15%", "18%", "8%", "8%", "8%", "37%"],
-                        elem_classes="mz-table")
+    hits = gr.Dataframe(headers=HIT_HEADERS, datatype=HIT_TYPES, label="检索结果（片段取自匹配处，检索词已标出）",
+                        interactive=False, wrap=True, column_widths=["6%", "15%", "15%", "8%", "8%", "8%", "40%"],
+                        elem_classes="mz-table", elem_id="mz-hits")
 
     refresh_btn.click(refresh_documents, None, [docs, to_delete], api_name="documents")
     rebuild_btn.click(rebuild, None, [kb_status, docs, to_delete], api_name="rebuild")

@@ -6,45 +6,12 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-import gradio as gr
-
 from assistant.core.types import Answer, BuildReport, Citation, Hit
 
 DOC_HEADERS = ["标题", "文件", "发文单位", "文号", "区域", "年份", "类型", "日期", "分块数", "数字数"]
 HIT_HEADERS = ["排名", "文档", "章节", "关键词分", "向量分", "融合分", "片段"]
-
-CSS = """
-.gradio-container { max-width: 1200px !important; margin: 0 auto !important; width: 100% !important; }
-#mz-header { padding: 2px 4px 0; }
-#mz-header h1 { font-size: 1.5rem; font-weight: 700; margin: 0; }
-#mz-header p { margin: 4px 0 0; color: var(--body-text-color-subdued); font-size: .95rem; }
-.mz-src { border-left: 3px solid var(--color-accent); background: var(--background-fill-secondary);
-  border-radius: 6px; padding: 8px 12px; margin: 6px 0; }
-.mz-src-head { font-weight: 600; font-size: 15px; }
-.mz-src-n { display: inline-block; min-width: 1.4em; color: var(--color-accent); }
-.mz-src-sec { color: var(--body-text-color-subdued); font-size: 13px; margin-top: 2px; }
-.mz-quote { margin: 6px 0 0; line-height: 1.75; font-size: 15px; }
-.mz-quote mark, .mz-answer strong { background: #ffe58f; color: #1f1f1f; padding: 0 2px; border-radius: 3px;
-  font-weight: 600; font-size: inherit; }
-.mz-understood { color: var(--body-text-color-subdued); font-size: .9em; margin-top: 6px; }
-.mz-note { color: var(--body-text-color-subdued); font-size: .9em; margin-top: 4px; }
-.mz-meta { color: var(--body-text-color-subdued); font-size: .78em; margin-top: 6px; }
-.mz-refused { border-left: 3px solid #d9822b; padding-left: 10px; }
-.mz-status { min-height: 1.5em; }
-.mz-table table, .mz-table td, .mz-table th, .mz-table span { font-family: var(--font) !important; }
-footer { display: none !important; }
-"""
-
-
-def theme() -> gr.themes.Base:
-    """A calm theme with system CJK fonts (nothing fetched from the internet)."""
-    return gr.themes.Soft(
-        primary_hue="blue",
-        neutral_hue="slate",
-        font=["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "sans-serif"],
-        font_mono=["ui-monospace", "Consolas", "monospace"],
-    )
-
+HIT_TYPES = ["number", "str", "str", "str", "str", "str", "html"]
+SNIPPET_CHARS = 160
 
 def _esc(text: str | None) -> str:
     return html.escape(text or "", quote=False)
@@ -76,8 +43,22 @@ def sources_html(citations: Sequence[Citation]) -> str:
     return "".join(citation_html(c, i) for i, c in enumerate(citations, 1))
 
 
+def answer_plain(answer: Answer, followup: bool = False) -> str:
+    """The answer as plain text for copying: how it was understood, its text and its numbered sources."""
+    lines = []
+    if followup and answer.understood_as:
+        lines.append(f"理解为：{answer.understood_as}")
+    lines.append(answer.text)
+    lines += list(answer.notes)
+    if answer.citations:
+        lines += ["", "来源：" if not answer.refused else "文件中相关的内容（并非直接答案）："]
+        for i, c in enumerate(answer.citations, 1):
+            lines += [f"[{i}]《{c.doc_title}》{c.section or '正文'}", f"“{c.text}”"]
+    return "\n".join(lines)
+
+
 def answer_html(answer: Answer, followup: bool) -> str:
-    """The reply as the chat shows it: text, how a follow-up was understood, notes, timing."""
+    """The reply as the chat shows it: text, how a follow-up was understood, notes, timing; a hidden plain copy."""
     body = _esc(answer.text)
     figure = _esc(answer.as_written)
     if figure and not answer.refused and figure in body:  # the figure the answer stands on, in bold
@@ -91,38 +72,65 @@ def answer_html(answer: Answer, followup: bool) -> str:
         ms = answer.latency_ms
         took = f"{ms:.0f} 毫秒" if ms < 1000 else f"{ms / 1000:.1f} 秒"
         parts.append(f'<div class="mz-meta">用时 {took}</div>')
-    return "".join(parts)
+    parts.append(f'<div class="mz-copy">{_esc(answer_plain(answer, followup))}</div>')
+    return f'<div class="mz-msg">{"".join(parts)}</div>'
 
 
-def chat_messages(exchanges: Sequence[tuple[str, Answer]], pending: str | None = None,
-                  partial: str | None = None) -> list[dict]:
-    """The chatbot's messages for a session: each question, its answer and (folded) its sources."""
+WAITING_HTML = ('<div class="mz-waiting" role="status">正在查找文件'
+                '<span class="mz-dot"></span><span class="mz-dot"></span><span class="mz-dot"></span></div>')
+
+
+def chat_messages(exchanges: Sequence, pending: str | None = None, partial: str | None = None,
+                  stopped: bool = False) -> list[dict]:
+    """The chatbot's messages: each question, its answer and (folded) its sources; a pending one waits visibly.
+
+    `exchanges` holds (question, Answer) pairs or objects with .question and .answer.
+    """
     messages: list[dict] = []
-    for i, (question, answer) in enumerate(exchanges):
+    for i, ex in enumerate(exchanges):
+        question, answer = (ex.question, ex.answer) if hasattr(ex, "answer") else ex
         messages.append({"role": "user", "content": question})
         messages.append({"role": "assistant", "content": answer_html(answer, followup=i > 0)})
         if answer.citations:
             title = "来源" if not answer.refused else "文件中相关的内容（并非直接答案）"
             messages.append({
                 "role": "assistant",
-                "content": sources_html(answer.citations),
+                "content": f'<div class="mz-sources">{sources_html(answer.citations)}</div>',
                 "metadata": {"title": f"{title} · {len(answer.citations)} 处"},
             })
     if pending is not None:
         messages.append({"role": "user", "content": pending})
-        if partial:
+        if stopped:
+            shown = _esc(partial or "")
+            messages.append({"role": "assistant",
+                             "content": f'{shown}<div class="mz-note">已停止回答，这条问答不会保存。</div>'})
+        elif partial:
             messages.append({"role": "assistant", "content": _esc(partial)})
+        else:
+            messages.append({"role": "assistant", "content": WAITING_HTML})
     return messages
 
 
-def exchange_at(exchanges: Sequence[tuple[str, Answer]], message_index: int) -> int | None:
+def exchange_at(exchanges: Sequence, message_index: int) -> int | None:
     """Which exchange the chat message at `message_index` belongs to (None if out of range)."""
     seen = 0
-    for i, (_, answer) in enumerate(exchanges):
+    for i, ex in enumerate(exchanges):
+        answer = ex.answer if hasattr(ex, "answer") else ex[1]
         seen += 3 if answer.citations else 2
         if message_index < seen:
             return i
     return None
+
+
+def feedback_values(exchanges: Sequence) -> list[str | None]:
+    """The thumbs each assistant message shows (Like / Dislike / None), in message order."""
+    out: list[str | None] = []
+    for ex in exchanges:
+        shown = {1: "Like", -1: "Dislike"}.get(getattr(ex, "rating", 0))
+        out.append(shown)
+        if ex.answer.citations:
+            out.append(None)
+    return out
 
 
 def documents_table(engine) -> list[list[Any]]:
@@ -138,19 +146,56 @@ def documents_table(engine) -> list[list[Any]]:
     return rows
 
 
-def _clip(text: str, n: int = 180) -> str:
-    return text if len(text) <= n else f"{text[:n]}…（共{len(text)}字）"
-
-
 def _score(x: float | None) -> str:
     return "—" if x is None else f"{x:.4f}"
 
 
-def hits_table(hits: Sequence[Hit]) -> list[list[Any]]:
-    """Retrieval-test rows: where each chunk comes from and the scores that ranked it."""
+def match_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the terms stand in text, longest term first, without overlaps, in text order."""
+    taken: list[tuple[int, int]] = []
+    for term in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
+        start = text.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if not any(a < end and start < b for a, b in taken):
+                taken.append((start, end))
+            start = text.find(term, end)
+    return sorted(taken)
+
+
+def snippet_html(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> str:
+    """The stretch of `text` (about `width` characters) holding the most terms, escaped, the terms in <mark>."""
+    spans = match_spans(text, terms)
+    start = 0
+    if spans and len(text) > width:
+        def hits_from(s: int) -> int:
+            return sum(1 for a, b in spans if s <= a and b <= s + width)
+        start = max((max(0, a - width // 5) for a, _ in spans), key=lambda s: (hits_from(s), -s))
+        start = min(start, max(0, len(text) - width))
+    end = min(len(text), start + width)
+    out, pos = [], start
+    for a, b in spans:
+        if a >= start and b <= end:
+            out += [_esc(text[pos:a]), f"<mark>{_esc(text[a:b])}</mark>"]
+            pos = b
+    out.append(_esc(text[pos:end]))
+    return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a retrieval-test query worth marking: its search tokens of two or more characters."""
+    from assistant.index.keywords import tokenize
+
+    words = [w for w in query.split() if len(w) >= 2]
+    return list(dict.fromkeys(words + [t for t in tokenize(query) if len(t) >= 2 or t.isdigit()]))
+
+
+def hits_table(hits: Sequence[Hit], query: str = "") -> list[list[Any]]:
+    """Retrieval-test rows: where each chunk comes from, the scores that ranked it, the matching snippet."""
+    terms = query_terms(query) if query else []
     return [
         [h.rank or i, h.chunk.doc_title, h.chunk.section_str or "正文", _score(h.keyword_score),
-         _score(h.dense_score), _score(h.score), _clip(h.chunk.text)]
+         _score(h.dense_score), _score(h.score), snippet_html(h.chunk.text, terms)]
         for i, h in enumerate(hits, 1)
     ]
 
