@@ -15,7 +15,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.core.settings import Settings
-from assistant.eval.evaluation import LABELS_ZH, TYPES
+from assistant.eval.report import LABELS_ZH
+from assistant.eval.scoring import TYPES
 from assistant.text.numbers import format_quantity
 
 MAIN_CORPUS = "内置文件（上海民政）"
