@@ -179,6 +179,17 @@ def test_refused_answer_is_shown_without_sources(driver, page_port):
     assert shadow.find_elements(By.CSS_SELECTOR, ".row.bot.refused")
 
 
+def test_an_answer_shows_its_notes(driver, page_port):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"http://127.0.0.1:{page_port}/index.html")
+    shadow = widget(driver)
+    shadow.find_element(By.CSS_SELECTOR, ".fab").click()
+    ask(driver, shadow, "大模型：普陀2024年新增多少养老床位？", 0)
+    notes = [n.text for n in shadow.find_elements(By.CSS_SELECTOR, ".row.bot .anote")]
+    assert notes == ["大模型服务 http://llm.example/v1 在20秒内没有给出完整回答，已给出离线答案"]
+
+
 def test_page_on_another_host_sees_how_to_allow_it(driver, page_port):
     """Page at localhost, API at 127.0.0.1: another host, refused with the setting to change."""
     from selenium.webdriver.common.by import By
