@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.core.settings import Settings
 from assistant.answer.generation import visible_notes
+from assistant.core.settings import Settings
 from assistant.core.types import Hit, Turn
 from assistant.serve.http_edge import OriginGuard, check_question, install_error_handlers
 from assistant.serve.openai_api import MAX_TURNS, add_openai_routes

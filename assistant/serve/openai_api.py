@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answer.generation import visible_notes
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.settings import Settings
-from assistant.answer.generation import visible_notes
 from assistant.core.types import Answer, Status
 from assistant.serve.http_edge import INTERNAL_ERROR, check_question, error_body
 
