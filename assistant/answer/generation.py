@@ -264,7 +264,8 @@ class OpenAIGenerator:
             lambda: self._figures(text, offline, question, citations, chosen),
             lambda: _fmt(NOTE_TERMS, terms="、".join(unsupported_terms(text, self._supports(
                 offline, question, citations)))),
-            lambda: NOTE_NOTHING if reply_check.says_nothing(text, question, [c.text for c in citations]) else None,
+            lambda: NOTE_NOTHING if chosen is None and offline.value is None and reply_check.says_nothing(
+                text, question, [c.text for c in citations]) else None,  # a figure's checks say more
         ]
         return next((note for check in checks if (note := check())), None)
 
@@ -277,7 +278,7 @@ class OpenAIGenerator:
         fact = chosen.fact if chosen else None
         value, unit, written = (fact.value, fact.unit, fact.as_written) if fact else (
             offline.value, offline.unit, offline.as_written)
-        if value is not None and unit and not states_figure(text, value, unit):
+        if value is not None and unit and (written or "") not in text and not states_figure(text, value, unit):
             return NOTE_MISSING.format(figure=written or "")
         if chosen is not None:
             place = offline.query.district if offline.query else None
