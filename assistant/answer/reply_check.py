@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from assistant.answer.matching import bigrams
 from assistant.core.types import Citation, Fact
-from assistant.text.lexicon import CITY, DISTRICTS, QUALIFIERS
+from assistant.text.lexicon import QUALIFIERS
+from assistant.text.places import RELATIVE_WORDS, gazetteer, place_names, short_name
 
 # How a chat model says it cannot answer (generic phrasing, not taken from any document).
 _REFUSAL = re.compile(
@@ -69,19 +70,20 @@ def names_document(text: str, title: str) -> bool:
     return title in text or any(t in title or title in t for t in _TITLE.findall(text))
 
 
-def _place_names(place: str | None) -> tuple[str, ...]:
-    if not place:
-        return ()
-    if place == CITY:
-        return (CITY, "上海", "全市", "本市")
-    return (place, *DISTRICTS.get(place, ()))
+def _place_names(fact: Fact, place: str | None) -> tuple[str, ...]:
+    """The ways a reply may name the figure's place: its name, short name, or 全市/本区 for its level."""
+    known = gazetteer().get(fact.place) if fact.place else None
+    if known is not None:
+        return (*place_names(known), *(w for w, level in RELATIVE_WORDS.items() if level == known.level))
+    name = fact.district or place
+    return (name, short_name(name)) if name else ()
 
 
 def missing_context(text: str, fact: Fact, citation: Citation, place: str | None) -> list[str]:
     """What the reply leaves out of what its figure holds for: 地区, 年份, 限定（新增）, 文件名称."""
     missing = []
     body = _TITLE.sub("", text)  # the place and year in a document's title do not say what the figure holds for
-    names = _place_names(fact.district or place)
+    names = _place_names(fact, place)
     if names and not any(n in body for n in names):
         missing.append(f"地区（{names[0]}）")
     if fact.year and f"{fact.year}年" not in body and f"{fact.year % 100}年" not in body:

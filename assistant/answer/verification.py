@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.core.types import Citation
-from assistant.text.lexicon import district_aliases
 from assistant.text.numbers import CN_NUMERAL_CHARS, Quantity, cn_to_number, find_quantities, parse_quantity
+from assistant.text.places import short_name
 from assistant.text.time import find_years
 
 _BARE_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
@@ -276,12 +276,11 @@ def unsupported_terms(text: str, supports: Sequence[str]) -> list[str]:
     hay_plain = re.sub(f"[{_QUOTE_CHARS}]", "", hay)
     terms = [m.group(1) for m in _QUOTED.finditer(text)]
     terms += _key_terms(re.sub(_QUOTED, " ", text))
-    places = dict(district_aliases())  # 宝山区 is named by a title that says 宝山
     missing: list[str] = []
     for term in terms:
         canon = canonicalize(term)
         plain = re.sub(f"[{_QUOTE_CHARS}]", "", canon)
-        forms = [f for f, full in places.items() if full == places.get(term)] or [canon]
+        forms = [canon, short_name(canon)]  # 宝山区 is named by a title that says 宝山
         if len(canon) >= 3 and canon[-1] in _PLACE_SUFFIXES:
             forms.append(canon[:-1])  # 桃浦镇 is named by “长征、桃浦两镇”
         if not any(f in hay for f in forms) and plain not in hay_plain and term not in missing:
