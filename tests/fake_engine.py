@@ -88,6 +88,9 @@ class FakeEngine:
                 query=Query(text=question, district="普陀区", year=2024, qualifier="新增", unit="张",
                             subject="养老床位"),
                 latency_ms=3.0,
+                # "…大模型…": the answer an unreachable LLM left to the offline engine, with its note
+                notes=("大模型服务 http://llm.example/v1 在20秒内没有给出完整回答，已给出离线答案",)
+                if "大模型" in question else (),
             )
             return
         text = "文件中没有找到这个问题的答案。"

@@ -12,6 +12,18 @@ requests by setting attributes:
         stub.drop_after = 2     # streaming: cut the connection after 2 content chunks
         len(stub.requests)      # every request seen, with its JSON body
 
+Like llama.cpp's server (`llama_cpp.server`, `llama-server`):
+
+        stub.ping_every = 0.1          # streaming: a `: ping` comment this often while it makes you wait
+        stub.first_token_delay = 3     # streaming: headers at once, first token after 3 s (pinging)
+        stub.release = threading.Event()  # streaming: no first token until the test sets it (pinging)
+        stub.interrupt_after = 2       # streaming: `data: [DONE]` after 2 deltas, no finish_reason
+        stub.single_slot = True        # a new request cuts the one in flight short the same way
+        stub.finish_reason = "length"  # the reason the last chunk (or the response) gives; None: none
+        stub.echo_prompt = True        # reply with the prompt's own user message
+        stub.reply = lambda body: "…"  # a reply worked out from the request
+        stub.max_in_flight             # most chat requests it served at the same time
+
 As a pytest fixture: `from openai_stub import openai_stub` in a test module, then take `openai_stub`.
 """
 
@@ -25,6 +37,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -55,7 +68,7 @@ def stub_embedding(text: str, dim: int) -> list[float]:
 
 @dataclass
 class _Behaviour:
-    reply: str = DEFAULT_REPLY
+    reply: str | Callable[[dict], str] = DEFAULT_REPLY
     delay: float = 0.0  # seconds to wait before sending anything
     chunk_delay: float = 0.0  # streaming: seconds between chunks
     chunk_chars: int = 4  # streaming: characters per content delta
@@ -63,7 +76,15 @@ class _Behaviour:
     malformed: bool = False
     raw_body: str | None = None  # sent verbatim (status 200) instead of a well-formed reply
     drop_after: int | None = None  # streaming: close the connection after this many deltas
+    ping_every: float = 0.0  # streaming: seconds between `: ping` comments while waiting (0: none)
+    first_token_delay: float = 0.0  # streaming: seconds between the headers and the first token
+    release: threading.Event | None = None  # streaming: the first token waits until this is set
+    interrupt_after: int | None = None  # streaming: `[DONE]` with no finish_reason after this many deltas
+    single_slot: bool = False  # a newer chat request interrupts the one being streamed
+    finish_reason: str | None = "stop"
+    echo_prompt: bool = False
     embedding_dim: int = 8
+    models: tuple[str, ...] = ("stub-model",)  # what GET /v1/models lists
     requests: list[RecordedRequest] = field(default_factory=list)
 
 
@@ -76,6 +97,9 @@ class OpenAIStub(_Behaviour):
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._ticket = 0  # number of the latest chat request (single_slot)
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> OpenAIStub:
@@ -117,9 +141,11 @@ class OpenAIStub(_Behaviour):
         """Back to a well-behaved server with the default reply; forget recorded requests."""
         fresh = _Behaviour()
         for name in ("reply", "delay", "chunk_delay", "chunk_chars", "status", "malformed", "raw_body",
-                     "drop_after"):
+                     "drop_after", "ping_every", "first_token_delay", "release", "interrupt_after",
+                     "single_slot", "finish_reason", "echo_prompt"):
             setattr(self, name, getattr(fresh, name))
         self.requests.clear()
+        self.max_in_flight = 0
 
     def chat_requests(self) -> list[RecordedRequest]:
         """The chat-completion requests received so far."""
@@ -128,6 +154,27 @@ class OpenAIStub(_Behaviour):
     def _record(self, req: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(req)
+
+    def reply_for(self, body: dict) -> str:
+        """The reply text for a chat request: the prompt's user message, a function of it, or fixed."""
+        if self.echo_prompt:
+            users = [m.get("content", "") for m in body.get("messages", []) if m.get("role") == "user"]
+            return str(users[-1]) if users else ""
+        return self.reply(body) if callable(self.reply) else self.reply
+
+    def _enter(self) -> int:
+        with self._lock:
+            self._ticket += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            return self._ticket
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def _superseded(self, ticket: int) -> bool:
+        return self.single_slot and self._ticket != ticket
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep unless the stub is stopping; True when it is stopping."""
@@ -148,6 +195,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
+    def do_GET(self) -> None:  # noqa: N802
+        stub = self.owner
+        stub._record(RecordedRequest("GET", self.path, {k.title(): v for k, v in self.headers.items()}, None))
+        if stub._sleep(stub.delay):
+            return
+        if not self.path.rstrip("/").endswith("/models"):
+            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+        elif not self._error_or_raw():
+            self._send(200, {"object": "list", "data": [{"id": m, "object": "model", "created": 0,
+                                                         "owned_by": "stub"} for m in stub.models]})
+
     def do_POST(self) -> None:  # noqa: N802
         stub = self.owner
         length = int(self.headers.get("Content-Length") or 0)
@@ -156,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = json.loads(raw)
         except ValueError:
             body = raw
-        stub._record(RecordedRequest("POST", self.path, dict(self.headers), body))
+        stub._record(RecordedRequest("POST", self.path, {k.title(): v for k, v in self.headers.items()}, body))
 
         if stub._sleep(stub.delay):
             return
@@ -183,23 +241,34 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, body: dict) -> None:
         stub = self.owner
+        ticket = stub._enter()
+        try:
+            self._chat_reply(body, ticket)
+        finally:
+            stub._leave()
+
+    def _chat_reply(self, body: dict, ticket: int) -> None:
+        stub = self.owner
         model = body.get("model", "stub-model")
+        reply = stub.reply_for(body)
         if body.get("stream"):
-            self._chat_stream(model)
+            self._chat_stream(model, reply, ticket)
             return
         if self._error_or_raw():
+            return
+        if stub._sleep(stub.first_token_delay):
             return
         self._send(200, {
             "id": "chatcmpl-stub",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": stub.reply},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": len(stub.reply), "total_tokens": 10},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
+                         "finish_reason": stub.finish_reason}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": len(reply), "total_tokens": 10},
         })
 
-    def _chat_stream(self, model: str) -> None:
+    def _chat_stream(self, model: str, reply: str, ticket: int) -> None:
         stub = self.owner
         if stub.status >= 400 or stub.raw_body is not None:
             self._error_or_raw()
@@ -210,9 +279,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
 
-        def event(payload: str) -> None:
-            data = f"data: {payload}\n\n".encode()
+        def write(data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def event(payload: str) -> None:
+            write(f"data: {payload}\n\n".encode())
+
+        def wait(seconds: float, until: threading.Event | None = None) -> bool:
+            """Wait (pinging like llama.cpp) for `seconds` or until `until` is set; False when stopping."""
+            end = time.monotonic() + seconds
+            while (until is not None and not until.is_set()) or time.monotonic() < end:
+                step = stub.ping_every or 0.05
+                if until is None:
+                    step = min(step, max(0.0, end - time.monotonic()))
+                if stub._stopping.wait(step):
+                    return False
+                if stub.ping_every:
+                    write(b": ping\n\n")
+            return True
+
+        def done_without_reason() -> None:
+            event("[DONE]")  # llama.cpp when a request is cut short: no finish_reason anywhere
+            self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
 
         def chunk(delta: dict, finish: str | None = None) -> str:
@@ -223,22 +312,32 @@ class _Handler(BaseHTTPRequestHandler):
 
         try:
             event(chunk({"role": "assistant", "content": ""}))
+            if not wait(stub.first_token_delay, stub.release):
+                return
             if stub.malformed:
                 event("{this is not json")
             else:
                 n = max(1, stub.chunk_chars)
-                pieces = [stub.reply[i:i + n] for i in range(0, len(stub.reply), n)]
+                pieces = [reply[i:i + n] for i in range(0, len(reply), n)]
                 for sent, piece in enumerate(pieces):
+                    if stub._superseded(ticket) or (stub.interrupt_after is not None
+                                                    and sent >= stub.interrupt_after):
+                        done_without_reason()
+                        return
                     if stub.drop_after is not None and sent >= stub.drop_after:
                         self.close_connection = True
                         self.wfile.flush()
                         # a truncated chunked body: the client sees the stream break
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
-                    if stub._sleep(stub.chunk_delay):
+                    if not wait(stub.chunk_delay):
                         return
                     event(chunk({"content": piece}))
-                event(chunk({}, finish="stop"))
+                if stub._superseded(ticket):
+                    done_without_reason()
+                    return
+                if stub.finish_reason is not None:
+                    event(chunk({}, finish=stub.finish_reason))
             event("[DONE]")
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()

@@ -30,7 +30,7 @@ from assistant.answer.understanding import (
     validate_question,
 )
 from assistant.answer.verification import unsupported_figures
-from assistant.core.types import Answer, Citation, Query, Turn
+from assistant.core.types import Answer, Candidate, Citation, Query, Turn
 from assistant.text.places import Place, gazetteer, place_names
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,9 @@ def _answer_figure(ctx: AnswerContext, embedder, question: str, query: Query, me
     if not found or found[0].p < ctx.model.threshold:
         return _refuse_with_nearby(ctx, embedder, question, query, f"文件中没有找到“{query.describe()}”的具体数字")
     fact = found[0].fact
+    candidates = tuple(Candidate(s.fact, cite_fact(ctx, s.fact)) for s in found[:5])  # an LLM may choose among them
     return Answer(question=question, text=fact_sentence(ctx, fact, query), value=fact.value, unit=fact.unit,
-                  as_written=fact.as_written, citations=(cite_fact(ctx, fact),), query=query)
+                  as_written=fact.as_written, citations=(candidates[0].citation,), query=query, candidates=candidates)
 
 
 def _rows(ctx: AnswerContext, embedder, query: Query) -> tuple[list[tuple[str, object]], list[str]]:

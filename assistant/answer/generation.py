@@ -1,38 +1,72 @@
-"""Answer generators: the offline answer as is (default), or an OpenAI-compatible LLM, span-checked.
+"""Answer generators: the offline answer as is (default), or an OpenAI-compatible LLM, checked.
 
-A generator takes the offline answer (figure chosen and cited by `answering`) and yields the
-reply text in pieces, then a final `Answer`. **The final `Answer` is authoritative**: the pieces
-are a preview for streaming front ends, which must replace what they showed with `final.text`
-(an LLM stream can break halfway, or its text can fail the figure check, and then the final
-answer is the offline one with a note). Look a generator up by name with `get_generator`.
+A generator takes the offline answer (figure chosen and cited by `answering`) and yields
+`Status` lines while it works, then the answer text in pieces, then one final `Answer`. Text is
+yielded only once it has passed every check, so a stream never shows an unchecked figure and the
+pieces always join to `final.text`. Look a generator up by name with `get_generator`.
+
+What the LLM may do: for a figure, choose among the offline engine's candidate figures (their ids
+and sentences are in the prompt) and word the answer; for other answers, reword them from the
+cited passages. What it may not: add a figure, a name or a term the passages do not hold, leave
+out the figure's place, year, qualifier or document, refuse, echo its prompt or stop short. Any of
+these, and any failure of the endpoint, gives the offline answer with a note saying what happened.
 """
 
 from __future__ import annotations
 
-import json
 import string
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-
-from assistant.answer.verification import states_figure, unsupported_figures
+from assistant.answer import reply_check
+from assistant.answer.llm_client import NOTE_BUSY, NOTE_CUT, NOTE_TIMEOUT, ChatClient, LLMFailure, Reply
+from assistant.answer.verification import states_figure, unsupported_figures, unsupported_terms
 from assistant.core.errors import ConfigError
 from assistant.core.prompts import load_template, render_template
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, Citation
+from assistant.core.types import Answer, Candidate, Citation, Status
+
+STATUS_START = "正在请大模型核对并组织答案……"
+STATUS_WAIT = "大模型仍在生成（已等{waited:.0f}秒，最多等{timeout:g}秒）……"
+STATUS_EVERY = 2.0  # seconds between status lines while the LLM works
+
+NOTE_FIGURES = "大模型回答中的数字（{figures}）无法在引用原文中找到，已改用离线答案"
+NOTE_MISSING = "大模型回答没有给出检索到的数字{figure}，已改用离线答案"
+NOTE_EMPTY = "大模型服务 {url} 返回了空回答，已给出离线答案"
+NOTE_REFUSED = "大模型没有作答（回答“{text}”），而文件中找到了相关内容，已给出离线答案"
+NOTE_ECHO = "大模型回答复述了提示词（“{label}”），已给出离线答案"
+NOTE_NOTHING = "大模型回答只复述了问题，没有给出内容，已给出离线答案"
+NOTE_TERMS = "大模型回答中的说法（{terms}）在引用原文中找不到，已改用离线答案"
+NOTE_CONTEXT = "大模型回答没有写明数字{figure}所属的{missing}，已改用离线答案"
+NOTE_NONE_FITS = "大模型认为候选数字都不回答这个问题，已给出离线答案，请核对原文"
+NOTE_BAD_CHOICE = "大模型没有从候选数字中作出有效选择（{choice}），已给出离线答案"
+NOTE_CHOSEN = "大模型在候选数字中选了{chosen}（离线检索首选为{offline}），数字及出处已与原文核对"
+NOTE_BACKEND = "回答由大模型组织语言，数字和说法已与引用原文核对"
 
 
 class Generator(Protocol):
-    """Turns the offline answer into the reply: text pieces first, then the final `Answer`."""
+    """Turns the offline answer into the reply: status lines, checked text pieces, the final `Answer`."""
 
     name: str
 
-    def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Answer]:
-        """Yield text pieces, then exactly one final `Answer` (which front ends display)."""
+    def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Status | Answer]:
+        """Yield `Status` lines and text pieces, then exactly one final `Answer` (which front ends display)."""
         ...
+
+    def health(self) -> dict[str, Any]:
+        """What /api/health reports about this generator."""
+        ...
+
+
+def visible_notes(answer: Answer) -> list[str]:
+    """The lines every front end shows under an answer: its notes, and who worded it when an LLM did."""
+    lines = list(answer.notes)
+    if answer.backend != "offline":
+        lines.append(NOTE_BACKEND)
+    return lines
 
 
 # --- offline ----------------------------------------------------------------------------------
@@ -50,27 +84,16 @@ class OfflineGenerator:
     def __init__(self, settings: Settings | None = None):
         pass
 
-    def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Status | Answer]:
         """Yield the offline text in a few pieces, then the offline `Answer` itself."""
         yield from _pieces(offline.text)
         yield offline
 
+    def health(self) -> dict[str, Any]:
+        return {"generator": self.name}
+
 
 # --- OpenAI-compatible ------------------------------------------------------------------------
-
-class LLMFailure(Exception):
-    """The LLM call did not produce a usable reply; the message is the Chinese note for the user."""
-
-
-NOTE_FIGURES = "大模型回答中的数字（{figures}）无法在引用原文中找到，已改用离线答案"
-NOTE_MISSING = "大模型回答没有给出检索到的数字{figure}，已改用离线答案"
-NOTE_EMPTY = "大模型服务 {url} 返回了空回答，已给出离线答案"
-NOTE_TIMEOUT = "大模型服务 {url} 无响应（超时{timeout:g}秒），已给出离线答案"
-NOTE_CONNECT = "无法连接大模型服务 {url}（{error}），已给出离线答案"
-NOTE_HTTP = "大模型服务 {url} 返回错误（HTTP {status}），已给出离线答案"
-NOTE_MALFORMED = "大模型服务 {url} 的回复格式无法识别，已给出离线答案"
-NOTE_BROKEN = "大模型服务 {url} 的回复中途中断，已给出离线答案"
-
 
 def format_passages(citations: tuple[Citation, ...], template: string.Template) -> str:
     """The cited passages, numbered, each with its document and section, for the user prompt."""
@@ -80,167 +103,178 @@ def format_passages(citations: tuple[Citation, ...], template: string.Template) 
     )
 
 
-class OpenAIGenerator:
-    """Rewrites the offline answer with an OpenAI-compatible chat endpoint, then checks its figures.
+def format_candidates(candidates: tuple[Candidate, ...], template: string.Template) -> str:
+    """The candidate figures as F1, F2 …, each with its sentence and the figure marked 【】."""
+    lines = []
+    for i, cand in enumerate(candidates, 1):
+        c = cand.citation
+        a, b = c.highlight or (0, 0)
+        sentence = f"{c.text[:a]}【{c.text[a:b]}】{c.text[b:]}" if c.highlight else c.text
+        lines.append(render_template(template, "candidate.txt", id=f"F{i}", figure=cand.fact.as_written,
+                                     doc_title=c.doc_title, section=c.section, sentence=sentence))
+    return "\n\n".join(lines)
 
-    A refused offline answer is returned as is without calling the LLM. Every failure (timeout,
-    connection, HTTP error, malformed or broken stream, unsupported figure) gives the offline
-    answer with a note in `Answer.notes`; nothing is raised to the user. Pieces already yielded
-    before a failure are superseded by the final `Answer` (front ends show `final.text`).
+
+class OpenAIGenerator:
+    """Asks an OpenAI-compatible chat endpoint to choose and word the answer, then checks the reply.
+
+    A refused offline answer is returned as is without calling the LLM. Every failure (deadline,
+    busy, connection, HTTP error, malformed, cut-short or unchecked reply) gives the offline answer
+    with a note in `Answer.notes`; nothing is raised to the user.
     """
 
     name = "openai"
 
-    def __init__(self, settings: Settings, stream: bool = True):
-        self.base_url = settings.llm_base_url.rstrip("/")
-        self.model = settings.llm_model
-        self.api_key = settings.llm_api_key
-        self.timeout = float(settings.llm_timeout)
-        self.use_stream = stream
+    def __init__(self, settings: Settings, stream: bool | None = None):
+        if stream is not None:
+            settings = settings.model_copy(update={"llm_stream": stream})
+        self.client = ChatClient(settings)
+        self.base_url, self.timeout = self.client.base_url, self.client.timeout
+        self.max_candidates = max(1, settings.llm_candidates)
         prompts = Path(settings.prompts_dir)
         self.system = render_template(load_template(prompts, "system.txt"), "system.txt")
         self.user_template = load_template(prompts, "user.txt")
         self.passage_template = load_template(prompts, "passage.txt")
+        self.choice_template = load_template(prompts, "user_choice.txt")
+        self.candidate_template = load_template(prompts, "candidate.txt")
+        own = (string.Template(self.system), self.user_template, self.choice_template)
+        self.labels = reply_check.prompt_labels(own)  # wording a reply must not echo
+        self.own_wording = "\n".join(t.template for t in own)  # wording a reply may use without a source
+
+    def probe(self) -> dict[str, Any]:
+        """Check once that the endpoint answers and knows the model (called at start)."""
+        return self.client.probe().to_dict()
+
+    def health(self) -> dict[str, Any]:
+        return {"generator": self.name, **self.client.state.to_dict()}
 
     def messages(self, question: str, offline: Answer) -> list[dict[str, str]]:
-        """The chat messages: the system rules and the question with its cited passages."""
-        user = render_template(
-            self.user_template, "user.txt",
-            question=question,
-            understood_as=offline.understood_as or question,
-            figure=offline.as_written or "（无）",
-            offline_answer=offline.text,
-            passages=format_passages(offline.citations, self.passage_template),
-        )
+        """The chat messages: the rules, then the question with its candidate figures or passages."""
+        understood = offline.understood_as or question
+        if offline.candidates:
+            user = render_template(self.choice_template, "user_choice.txt", question=question,
+                                   understood_as=understood, candidates=format_candidates(
+                                       offline.candidates[:self.max_candidates], self.candidate_template))
+        else:
+            user = render_template(self.user_template, "user.txt", question=question, understood_as=understood,
+                                   offline_answer=offline.text,
+                                   passages=format_passages(offline.citations, self.passage_template))
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
-    def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Answer]:
-        """Yield LLM deltas as they come, then the checked `Answer` (or the offline one with a note)."""
+    def stream(self, question: str, offline: Answer, index: Any = None) -> Iterator[str | Status | Answer]:
+        """Status lines while the LLM works (never past `llm_timeout`), then the checked answer."""
         if offline.refused or not offline.citations:
             yield from OfflineGenerator().stream(question, offline, index)  # nothing to ground an LLM on
             return
-        pieces: list[str] = []
+        messages = self.messages(question, offline)
+        yield Status(STATUS_START)
+        call = self.client.start(messages)
+        t0 = time.monotonic()
         try:
-            deltas = self._stream_deltas if self.use_stream else self._complete
-            for delta in deltas(self.messages(question, offline)):
-                pieces.append(delta)
-                yield delta
-            text = "".join(pieces).strip()
-            if not text:
-                raise LLMFailure(NOTE_EMPTY.format(url=self.base_url))
-        except LLMFailure as exc:
-            yield _with_note(offline, str(exc))
-            return
-        yield self.check(text, offline)
-
-    def check(self, text: str, offline: Answer) -> Answer:
-        """The LLM's text as the answer if every figure in it is cited (and the offline figure stated)."""
-        bad = unsupported_figures(text, offline.citations, computations=(offline.text,))
-        if bad:
-            return _with_note(offline, NOTE_FIGURES.format(figures="、".join(bad)))
-        stated = offline.value is None or not offline.unit or states_figure(text, offline.value, offline.unit)
-        if not stated:
-            return _with_note(offline, NOTE_MISSING.format(figure=offline.as_written or ""))
-        return replace(offline, text=text, backend=self.name)
-
-    # transport ---------------------------------------------------------------------------------
-    def _request(self, messages: list[dict[str, str]], stream: bool) -> tuple[str, dict[str, Any], dict]:
-        url = f"{self.base_url}/chat/completions"
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        body = {"model": self.model, "messages": messages, "stream": stream, "temperature": 0}
-        return url, headers, body
-
-    def _client(self) -> httpx.Client:
-        return httpx.Client(timeout=httpx.Timeout(self.timeout, connect=self.timeout))
-
-    def _complete(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        url, headers, body = self._request(messages, stream=False)
-        with self._failures(), self._client() as client:
-            response = client.post(url, headers=headers, json=body)
-            self._raise_for_status(response)
-            try:
-                content = response.json()["choices"][0]["message"]["content"]
-            except (ValueError, KeyError, IndexError, TypeError) as exc:
-                raise LLMFailure(NOTE_MALFORMED.format(url=self.base_url)) from exc
-            if not isinstance(content, str):
-                raise LLMFailure(NOTE_MALFORMED.format(url=self.base_url))
-        yield content
-
-    def _stream_deltas(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        url, headers, body = self._request(messages, stream=True)
-        with self._failures(), self._client() as client, client.stream(
-            "POST", url, headers=headers, json=body
-        ) as response:
-            if response.status_code >= 400:
-                response.read()
-                self._raise_for_status(response)
-            finished = False
-            for line in response.iter_lines():
-                if not line.startswith("data:"):
-                    continue  # blank separators, ": keep-alive" comments, "event:" lines
-                payload = line[5:].strip()
-                if payload == "[DONE]":
-                    finished = True
+            while True:
+                try:
+                    reply = call.result(min(call.budget.remaining(), STATUS_EVERY))
                     break
-                delta, finish = _parse_chunk(payload, self.base_url)
-                if delta:
-                    yield delta
-                finished = finished or finish is not None
-            if not finished:
-                raise LLMFailure(NOTE_BROKEN.format(url=self.base_url))
+                except TimeoutError:
+                    if call.budget.remaining() <= 0:
+                        note = NOTE_TIMEOUT if call.started.is_set() else NOTE_BUSY
+                        raise LLMFailure(note.format(url=self.base_url, timeout=self.timeout)) from None
+                    yield Status(STATUS_WAIT.format(waited=time.monotonic() - t0, timeout=self.timeout))
+            final = self.check(reply, offline, question)
+        except LLMFailure as exc:
+            final = _with_note(offline, str(exc))
+        finally:
+            call.cancel()  # on a deadline, or a consumer that went away: free the slot at the next bytes
+        yield from _pieces(final.text)
+        yield final
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
-        if response.status_code >= 400:
-            raise LLMFailure(NOTE_HTTP.format(url=self.base_url, status=response.status_code))
+    def check(self, reply: Reply | str, offline: Answer, question: str | None = None) -> Answer:
+        """The reply as the answer if it passes every check; else the offline answer with the note why."""
+        if isinstance(reply, str):
+            reply = Reply(reply, "stop")
+        question = question or offline.question
+        if reply.finish_reason != "stop":
+            reason = f"finish_reason={reply.finish_reason}" if reply.finish_reason else "没有结束标记"
+            return _with_note(offline, NOTE_CUT.format(url=self.base_url, reason=reason))
+        text = reply.text.strip()
+        if not text:
+            return _with_note(offline, NOTE_EMPTY.format(url=self.base_url))
+        chosen: Candidate | None = None
+        if offline.candidates:
+            chosen, text, note = self._choice(text, offline)
+            if note:
+                return _with_note(offline, note)
+        citations = (chosen.citation,) if chosen else offline.citations
+        note = self._problem(text, offline, question, citations, chosen)
+        if note:
+            return _with_note(offline, note)
+        if chosen is None or chosen.fact.fact_id == offline.candidates[0].fact.fact_id:
+            return replace(offline, text=text, backend=self.name)
+        f = chosen.fact
+        return replace(offline, text=text, backend=self.name, value=f.value, unit=f.unit, as_written=f.as_written,
+                       citations=citations,
+                       notes=(*offline.notes, NOTE_CHOSEN.format(chosen=f.as_written, offline=offline.as_written)))
 
-    def _failures(self) -> _TransportFailures:
-        return _TransportFailures(self.base_url, self.timeout)
+    def _choice(self, text: str, offline: Answer) -> tuple[Candidate | None, str, str | None]:
+        """(the candidate chosen, the answer text after its id, a note when the choice is unusable)."""
+        shown = offline.candidates[:self.max_candidates]
+        choice, body = reply_check.parse_choice(text)
+        if choice == "无":
+            return None, body, NOTE_NONE_FITS
+        if choice is None:  # no id line: the one candidate whose figure the reply states, if exactly one
+            stated = [c for c in shown if states_figure(text, c.fact.value, c.fact.unit)]
+            if len(stated) != 1:
+                return None, text, NOTE_BAD_CHOICE.format(choice="回答没有以候选编号开头")
+            return stated[0], body, None
+        n = int(choice[1:])
+        if not 1 <= n <= len(shown):
+            return None, body, NOTE_BAD_CHOICE.format(choice=f"没有候选{choice}")
+        return shown[n - 1], body, None
 
+    def _problem(self, text: str, offline: Answer, question: str, citations: tuple[Citation, ...],
+                 chosen: Candidate | None) -> str | None:
+        """The note for the first check the reply fails, or None when it passes them all."""
+        checks: list[Callable[[], str | None]] = [
+            lambda: _fmt(NOTE_ECHO, label=reply_check.echoed(text, self.labels)),
+            lambda: NOTE_REFUSED.format(text=_clip(text)) if reply_check.refuses(text) else None,
+            lambda: self._figures(text, offline, question, citations, chosen),
+            lambda: _fmt(NOTE_TERMS, terms="、".join(unsupported_terms(text, self._supports(
+                offline, question, citations)))),
+            lambda: NOTE_NOTHING if chosen is None and offline.value is None and reply_check.says_nothing(
+                text, question, [c.text for c in citations]) else None,  # a figure's checks say more
+        ]
+        return next((note for check in checks if (note := check())), None)
 
-def _parse_chunk(payload: str, url: str) -> tuple[str, str | None]:
-    """(content delta, finish_reason) of one SSE `data:` payload of a chat-completion stream."""
-    try:
-        chunk = json.loads(payload)
-        if "error" in chunk:
-            raise LLMFailure(NOTE_MALFORMED.format(url=url))
-        choices = chunk["choices"]
-        if not choices:  # e.g. a trailing usage-only chunk
-            return "", None
-        choice = choices[0]
-        content = (choice.get("delta") or {}).get("content") or ""
-        if not isinstance(content, str):
-            raise TypeError("content is not text")
-        return content, choice.get("finish_reason")
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise LLMFailure(NOTE_MALFORMED.format(url=url)) from exc
-
-
-class _TransportFailures:
-    """Context manager turning httpx errors into `LLMFailure` with the Chinese note."""
-
-    def __init__(self, url: str, timeout: float):
-        self.url, self.timeout = url, timeout
-
-    def __enter__(self) -> None:
+    def _figures(self, text: str, offline: Answer, question: str, citations: tuple[Citation, ...],
+                 chosen: Candidate | None) -> str | None:
+        asked = Citation(doc_id="", doc_title="", section="", text=question, start=0, end=0)
+        bad = unsupported_figures(text, (*citations, asked), computations=(offline.text,))
+        if bad:
+            return NOTE_FIGURES.format(figures="、".join(bad))
+        fact = chosen.fact if chosen else None
+        value, unit, written = (fact.value, fact.unit, fact.as_written) if fact else (
+            offline.value, offline.unit, offline.as_written)
+        if value is not None and unit and (written or "") not in text and not states_figure(text, value, unit):
+            return NOTE_MISSING.format(figure=written or "")
+        if chosen is not None:
+            place = offline.query.district if offline.query else None
+            missing = reply_check.missing_context(text, chosen.fact, chosen.citation, place)
+            if missing:
+                return NOTE_CONTEXT.format(figure=chosen.fact.as_written, missing="、".join(missing))
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
-        if exc is None or isinstance(exc, LLMFailure) or not isinstance(exc, Exception):
-            return False
-        if isinstance(exc, httpx.TimeoutException):
-            raise LLMFailure(NOTE_TIMEOUT.format(url=self.url, timeout=self.timeout)) from exc
-        if isinstance(exc, httpx.ConnectError):
-            raise LLMFailure(NOTE_CONNECT.format(url=self.url, error=_short(exc))) from exc
-        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
-            raise LLMFailure(NOTE_BROKEN.format(url=self.url)) from exc
-        if isinstance(exc, (httpx.HTTPError, httpx.InvalidURL, UnicodeDecodeError)):
-            raise LLMFailure(NOTE_CONNECT.format(url=self.url, error=_short(exc))) from exc
-        return False
+    def _supports(self, offline: Answer, question: str, citations: tuple[Citation, ...]) -> list[str]:
+        texts = [question, offline.text, offline.understood_as or "", self.own_wording]
+        return texts + [t for c in citations for t in (c.text, c.doc_title, c.section)]
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 80 else text[:77] + "…"
+def _fmt(note: str, **values: str | None) -> str | None:
+    """The note filled in, or None when a value is empty (the check found nothing)."""
+    return note.format(**values) if all(values.values()) else None
+
+
+def _clip(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def _with_note(answer: Answer, note: str) -> Answer:
@@ -249,15 +283,15 @@ def _with_note(answer: Answer, note: str) -> Answer:
 
 # --- lookup -----------------------------------------------------------------------------------
 
-GENERATORS: dict[str, type] = {"offline": OfflineGenerator, "openai": OpenAIGenerator}
+GENERATORS: dict[str, Callable[[Settings], Generator]] = {"offline": OfflineGenerator, "openai": OpenAIGenerator}
 
 
 def get_generator(settings: Settings) -> Generator:
     """The generator named by `settings.generator`; an unknown name lists the valid ones."""
-    cls = GENERATORS.get(settings.generator)
-    if cls is None:
+    factory = GENERATORS.get(settings.generator)
+    if factory is None:
         raise ConfigError(
             f"unknown answer generator {settings.generator!r}; set ASSISTANT_GENERATOR to one of: "
             f"{', '.join(GENERATORS)}"
         )
-    return cls(settings)
+    return factory(settings)

@@ -6,6 +6,14 @@ a unit, or bare), or a Chinese numeral with a unit (两家, 三支). Years (2024
 figures. Figures compare by normalised value and unit (1万名 == 10000名, 50% == 0.5 %); a bare
 number compares by value alone. A computed figure is supported when the text shows the
 arithmetic ("200张+760张=960张"), every operand is supported and the arithmetic holds.
+
+A count the passages make of a noun is held to that noun: when a passage writes a numeral right
+before the words an answer's figure stands before (三大行动, 六个维度), the answer's figure must be
+one the passages give for those words: "四大行动" or "五个维度" is unsupported even if a 4 or a
+五个 stands elsewhere. This also finds Chinese numerals with no unit (三大, 五险).
+
+`unsupported_terms` is the check for what a text answer states: its key terms (nouns, names,
+domain terms, quoted names) must stand in the passages, the question or the allowed wording.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.core.types import Citation
-from assistant.text.numbers import Quantity, cn_to_number, find_quantities, parse_quantity
+from assistant.text.numbers import CN_NUMERAL_CHARS, Quantity, cn_to_number, find_quantities, parse_quantity
+from assistant.text.places import short_name
 from assistant.text.time import find_years
 
 _BARE_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
@@ -26,6 +35,15 @@ _OPS = {"+": "+", "＋": "+", "-": "-", "－": "-", "−": "-", "×": "*", "*": 
         "÷": "/", "/": "/", "=": "=", "＝": "=", "≈": "="}
 _GAP_LABEL = r"[^\d，。；！？\n+＋\-－−×*xX÷/=＝≈]{0,12}"
 _GAP_RE = re.compile(rf"\s*{_GAP_LABEL}\s*(?P<op>[+＋\-－−×*xX÷/=＝≈])\s*{_GAP_LABEL}\s*")
+# Any numeral run, Arabic or Chinese (not 第…, not a piece of a longer run); for counted nouns.
+_NUMERAL_RUN = re.compile(rf"(?<![第\d.{CN_NUMERAL_CHARS}])(?:\d+(?:\.\d+)?[万亿]?|[{CN_NUMERAL_CHARS}]+)")
+_QUOTE_CHARS = "“”‘’\"'「」『』"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Parts of speech that name things (jieba tags; domain terms added to the dictionary tag as "x").
+_TERM_TAGS = ("n", "vn", "l", "j", "x", "eng")
+_PLACE_SUFFIXES = "镇区市县乡村"
+_NAME_PART_TAGS = ("n", "zg", "j", "g")  # one-character pieces of a name jieba does not know (曹|杨)
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 
 
 def find_figures(text: str) -> list[Quantity]:
@@ -148,15 +166,126 @@ def unsupported_figures(
     figures also count as support for their results. Empty list: every figure is supported.
     """
     known = [f for c in citations for f in find_figures(c.text)]
+    computed: list[Quantity] = []
     for extra in computations:
-        known += _computed(extra, find_figures(extra), known)
+        computed += _computed(extra, find_figures(extra), known + computed)
     figures = find_figures(text)
-    known += _computed(text, figures, known)
+    computed += _computed(text, figures, known + computed)
+    known += computed
+    counted = _counted_nouns(c.text for c in citations)
     bad: list[str] = []
     for fig in figures:
-        if not _supported_by(fig, known) and fig.text not in bad:
+        if not _supported_by(fig, known) and not _counts_as(text, fig, counted) and fig.text not in bad:
             bad.append(fig.text)
+    sums = [f for f in figures if _supported_by(f, computed)]  # a total counts what its parts count
+    for written in _miscounted(text, [f for f in figures if f not in sums], counted, skip=sums):
+        if written not in bad:
+            bad.append(written)
     return bad
+
+
+def _noun_after(text: str, end: int) -> str | None:
+    """The two characters a figure stands before (quotes skipped), when both are CJK: 五个|维度."""
+    chars = []
+    for ch in text[end:end + 6]:
+        if ch in _QUOTE_CHARS:
+            continue
+        if not _CJK.match(ch) or len(chars) == 2:
+            break
+        chars.append(ch)
+    return "".join(chars) if len(chars) == 2 else None
+
+
+def _numeral_runs(text: str) -> list[tuple[float, int, int]]:
+    """(value, start, end) of every numeral run that reads as a number (years and 一是/二是 left out)."""
+    runs = []
+    for m in _NUMERAL_RUN.finditer(text):
+        word = m.group(0)
+        if word[0].isdigit():
+            q = parse_quantity(word)
+            value = q.value if q is not None else None
+        else:
+            value = cn_to_number(word) if word[0] in "二两三四五六七八九十" else None
+        if value is None or text[m.end():m.end() + 1] in ("是", "年", "月", "日"):
+            continue
+        runs.append((float(value), m.start(), m.end()))
+    return runs
+
+
+def _counted_nouns(texts: Iterable[str]) -> dict[str, list[float]]:
+    """What the passages count: the two characters after each figure or numeral, with its values."""
+    counted: dict[str, list[float]] = {}
+    for text in texts:
+        ends = [(f.value, f.end) for f in find_figures(text)] + [(v, e) for v, _, e in _numeral_runs(text)]
+        for value, end in ends:
+            noun = _noun_after(text, end)
+            if noun:
+                counted.setdefault(noun, []).append(value)
+    return counted
+
+
+def _miscounted(text: str, figures: list[Quantity], counted: dict[str, list[float]],
+                skip: Sequence[Quantity] = ()) -> list[str]:
+    """Figures and bare numerals of `text` before a noun the passages count, with a value they do not give."""
+    bad = []
+    spans = [(f.value, f.start, f.end, f.text) for f in figures]
+    taken = [(f.start, f.end) for f in (*figures, *skip)]
+    for value, start, end in _numeral_runs(text):
+        if not any(s <= start < e for s, e in taken):
+            spans.append((value, start, end, text[start:end + 1]))  # 四大: the numeral and what it counts
+    for value, _start, end, written in spans:
+        noun = _noun_after(text, end)
+        if noun in counted and not any(math.isclose(value, v, rel_tol=1e-9) for v in counted[noun]):
+            bad.append(written)
+    return bad
+
+
+def _counts_as(text: str, fig: Quantity, counted: dict[str, list[float]]) -> bool:
+    """A bare number the passages write as a numeral before the same noun (3大行动 for 三大行动)."""
+    noun = _noun_after(text, fig.end)
+    return not fig.unit and noun in counted and any(math.isclose(fig.value, v) for v in counted[noun])
+
+
+def _key_terms(text: str) -> list[str]:
+    """Words that name things (two CJK characters or more), and runs of one-character name parts
+    the dictionary does not know as a word (曹|杨 → 曹杨)."""
+    from assistant.index.keywords import pos_tokenizer
+
+    terms, run = [], ""
+    for w in pos_tokenizer().cut(text, HMM=False):
+        if len(w.word) == 1 and _CJK.match(w.word) and w.flag.startswith(_NAME_PART_TAGS):
+            run += w.word
+            continue
+        if len(run) >= 2:
+            terms.append(run)
+        run = ""
+        if w.flag.startswith(_TERM_TAGS) and len(_CJK.findall(w.word)) >= 2:
+            terms.append(w.word)
+    return terms + ([run] if len(run) >= 2 else [])
+
+
+def unsupported_terms(text: str, supports: Sequence[str]) -> list[str]:
+    """Key terms of `text` (nouns, names, domain terms, quoted names) that none of `supports` holds.
+
+    `supports` are the cited passages, their titles and sections, the question and any wording
+    the answer may use on its own (the prompt's); terms compare after synonym mapping.
+    """
+    from assistant.answer.matching import canonicalize
+
+    hay = canonicalize("\n".join(supports))
+    hay_plain = re.sub(f"[{_QUOTE_CHARS}]", "", hay)
+    terms = [m.group(1) for m in _QUOTED.finditer(text)]
+    terms += _key_terms(re.sub(_QUOTED, " ", text))
+    missing: list[str] = []
+    for term in terms:
+        canon = canonicalize(term)
+        plain = re.sub(f"[{_QUOTE_CHARS}]", "", canon)
+        forms = [canon, short_name(canon)]  # 宝山区 is named by a title that says 宝山
+        if len(canon) >= 3 and canon[-1] in _PLACE_SUFFIXES:
+            forms.append(canon[:-1])  # 桃浦镇 is named by “长征、桃浦两镇”
+        if not any(f in hay for f in forms) and plain not in hay_plain and term not in missing:
+            missing.append(term)
+    return missing
 
 
 def states_figure(text: str, value: float, unit: str) -> bool:

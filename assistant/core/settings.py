@@ -31,7 +31,11 @@ class Settings(BaseSettings):
     llm_base_url: str = "http://127.0.0.1:8000/v1"
     llm_model: str = "qwen2.5-7b-instruct"
     llm_api_key: str = "EMPTY"
-    llm_timeout: float = 20.0
+    llm_timeout: float = 20.0  # seconds for the whole reply (queue, connect, first token, all of it)
+    llm_max_concurrency: int = 1  # requests in flight to the LLM at once (a local server serves one)
+    llm_retries: int = 1  # retries of a failed connection or 429/5xx, within the same deadline
+    llm_stream: bool = True  # ask the endpoint for a streamed reply (else one JSON response)
+    llm_candidates: int = 3  # offline candidate figures the LLM may choose among
 
     # The deployment's own place: 全市/本市 in a question, and short district names (普陀, 长宁) in its
     # documents, are read against it. Any place the gazetteer knows (上海市, 南京市, 浙江省…).

@@ -195,6 +195,14 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A figure the offline engine found for a question, with its cited sentence: what an LLM may choose."""
+
+    fact: Fact
+    citation: Citation
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns: the reply, its figure, its sources, or why nothing was found."""
 
@@ -211,11 +219,21 @@ class Answer:
     backend: str = "offline"
     notes: tuple[str, ...] = ()
     latency_ms: float | None = None
+    # The offline engine's ranked figures for a lookup (its choice first); an LLM may pick another.
+    candidates: tuple[Candidate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["citations"] = [asdict(c) for c in self.citations]
+        del d["candidates"]  # internal to answering and generation; the chosen one is in citations
         return d
+
+
+@dataclass(frozen=True)
+class Status:
+    """A progress line a stream shows while the answer is being made (never part of the answer)."""
+
+    text: str
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -153,15 +153,17 @@ class E5SmallEmbedder(SentenceTransformerEmbedder):
 
 
 class OpenAIEmbedder(Embedder):
-    """An OpenAI-compatible `POST {base_url}/embeddings`; texts are sent as given (no prompts)."""
+    """An OpenAI-compatible `POST {base_url}/embeddings` through the official `openai` client (one
+    connection pool, retries on connection errors and 429/5xx); texts are sent as given (no prompts)."""
 
     def __init__(self, model: str, base_url: str, api_key: str = "EMPTY", timeout: float = 20.0,
-                 batch_size: int = 64):
+                 batch_size: int = 64, retries: int = 1):
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
         self.batch_size = batch_size
+        self.retries = retries
         self.name = f"openai:{model}"
         self._dim: int | None = None
         self._client: Any = None
@@ -183,35 +185,39 @@ class OpenAIEmbedder(Embedder):
         parts = [self._post(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return normalize_rows(np.concatenate(parts))
 
-    def _post(self, batch: list[str]) -> np.ndarray:
-        import httpx  # only this backend talks HTTP: importing the module loads no client library
+    def _openai(self) -> Any:
+        import openai
 
-        url = f"{self.base_url}/embeddings"
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(timeout=self.timeout)
+                self._client = openai.OpenAI(base_url=self.base_url, api_key=self.api_key or "EMPTY",
+                                             timeout=self.timeout, max_retries=self.retries)
+            return self._client
+
+    def _post(self, batch: list[str]) -> np.ndarray:
+        import openai
+
+        url = f"{self.base_url}/embeddings"
         try:
-            body = {"model": self.model, "input": batch, "encoding_format": "float"}
-            resp = self._client.post(url, json=body, headers={"Authorization": f"Bearer {self.api_key}"})
-        except httpx.TimeoutException as exc:
+            resp = self._openai().embeddings.create(model=self.model, input=batch, encoding_format="float")
+            vectors = np.array([d.embedding for d in sorted(resp.data, key=lambda d: d.index)], dtype=np.float32)
+        except openai.APITimeoutError as exc:
             raise BackendUnavailable(
                 f"向量服务 {url} 在 {self.timeout:g} 秒内没有响应。"
                 "请确认服务已启动，或改用 embedder=e5-small。"
             ) from exc
-        except httpx.HTTPError as exc:
+        except openai.APIConnectionError as exc:
+            cause = exc.__cause__ or exc
             raise BackendUnavailable(
-                f"无法连接向量服务 {url}（{type(exc).__name__}: {exc}）。"
+                f"无法连接向量服务 {url}（{type(cause).__name__}: {cause}）。"
                 "请检查 ASSISTANT_LLM_BASE_URL 和服务状态，或改用 embedder=e5-small。"
             ) from exc
-        if resp.status_code != 200:
+        except openai.APIStatusError as exc:
             raise BackendUnavailable(
-                f"向量服务 {url} 返回 HTTP {resp.status_code}：{resp.text[:200]}。"
+                f"向量服务 {url} 返回 HTTP {exc.status_code}：{exc.response.text[:200]}。"
                 f"请检查模型名 {self.model!r} 和服务日志。"
-            )
-        try:
-            data = sorted(resp.json()["data"], key=lambda d: d["index"])
-            vectors = np.array([d["embedding"] for d in data], dtype=np.float32)
-        except (ValueError, KeyError, TypeError) as exc:
+            ) from exc
+        except (openai.OpenAIError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BackendUnavailable(
                 f"向量服务 {url} 的回复不是 OpenAI embeddings 格式（{type(exc).__name__}: {exc}）。"
             ) from exc
@@ -223,14 +229,27 @@ class OpenAIEmbedder(Embedder):
         return vectors
 
 
+def _e5_small(settings: Settings, _arg: str) -> Embedder:
+    return E5SmallEmbedder(settings.model_cache_dir, threads=settings.embed_threads)
+
+
+def _openai_compatible(settings: Settings, model: str) -> Embedder:
+    return OpenAIEmbedder(model, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout,
+                          retries=settings.llm_retries)
+
+
+# "NAME" or "NAME:" (which takes a model name after the colon) -> factory(settings, model name);
+# any other setting is tried as a local sentence-transformers folder.
+EMBEDDERS: dict[str, Callable[[Settings, str], Embedder]] = {"e5-small": _e5_small, "openai:": _openai_compatible}
+
+
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder `settings.embedder` names; ConfigError listing the valid names otherwise."""
     name = settings.embedder.strip()
-    if name == "e5-small":
-        return E5SmallEmbedder(settings.model_cache_dir, threads=settings.embed_threads)
-    if name.startswith("openai:") and name[len("openai:") :].strip():
-        return OpenAIEmbedder(name[len("openai:") :].strip(), settings.llm_base_url, settings.llm_api_key,
-                              settings.llm_timeout)
+    key, colon, arg = name.partition(":")
+    factory = EMBEDDERS.get(key + colon)
+    if factory is not None and (not colon or arg.strip()):
+        return factory(settings, arg.strip())
     folder = Path(name).expanduser()
     if name and folder.is_dir():
         if not ((folder / "modules.json").is_file() or (folder / "config.json").is_file()):

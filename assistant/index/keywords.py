@@ -43,6 +43,14 @@ def _jieba():
     return tok
 
 
+@lru_cache(maxsize=1)
+def pos_tokenizer():
+    """A jieba part-of-speech tokenizer over the same domain dictionary (domain terms tag as "x")."""
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens of a text: jieba words with figures kept whole, stopwords dropped."""
     tokens: list[str] = []

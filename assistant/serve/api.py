@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answer.generation import visible_notes
 from assistant.core.settings import Settings
 from assistant.core.types import Turn
 from assistant.serve.http_edge import OriginGuard, check_question, install_error_handlers
@@ -109,6 +110,7 @@ def create_api(settings: Settings, engine) -> FastAPI:
             conversations.add(body.conversation_id,
                               Turn(question=question, query=answer.query, answer_text=answer.text))
         result = answer_json(answer, engine.documents())
+        result["visible_notes"] = visible_notes(answer)  # notes and who worded it, as every front end shows them
         if body.conversation_id:
             result["conversation_id"] = body.conversation_id
         return result
@@ -122,10 +124,12 @@ def create_api(settings: Settings, engine) -> FastAPI:
 
     @app.get("/api/health", tags=["服务"])
     def health() -> dict[str, Any]:
-        """Whether the index is loaded, how big it is, and which embedder and generator run."""
+        """Whether the index is loaded, how big it is, which embedder and generator run, the LLM's state."""
         docs = engine.documents()
+        llm = engine.health() if hasattr(engine, "health") else {"generator": settings.generator}
         return {
-            "status": "ok",
+            "status": "degraded" if llm.get("reachable") is False else "ok",  # offline answers still work
+            "llm": llm,
             "documents": len(docs),
             "chunks": sum(d.chunks for d in docs),
             "facts": sum(d.facts for d in docs),

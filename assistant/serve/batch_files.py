@@ -24,7 +24,8 @@ INPUT_TYPES = (".jsonl", ".csv", ".xlsx")
 OUTPUT_TYPES = (".jsonl", ".csv", ".xlsx")
 QUESTION_COLUMNS = ("问题", "question")
 ID_COLUMNS = ("序号", "id", "编号")
-COLUMNS = ("序号", "问题", "答案", "数值", "单位", "是否找到", "来源文件", "章节", "引用原文")
+COLUMNS = ("序号", "问题", "答案", "数值", "单位", "是否找到", "来源文件", "章节", "引用原文", "回答方式", "备注")
+BACKENDS = {"offline": "离线检索", "openai": "大模型（已核对）"}
 EXCEL_CELL_MAX = 32767
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_SAVE_EVERY = 100  # rows between full rewrites of an .xlsx result, so a crash loses little
@@ -251,13 +252,14 @@ def result_record(row: BatchRow, answer: Answer | None, error: str | None) -> di
     if answer is None:
         return {"id": row.id, "question": row.question, "answer": None, "value": None, "unit": None,
                 "refused": None, "citations": [], "understood_as": None, "latency_ms": None, "error": error,
-                "extra": dict(row.extra)}
+                "backend": None, "notes": [], "extra": dict(row.extra)}
     return {
         "id": row.id, "question": row.question, "answer": answer.text, "value": answer.value,
         "unit": answer.unit, "refused": answer.refused,
         "citations": [{"doc_title": c.doc_title, "section": c.section, "text": c.text}
                       for c in answer.citations],
         "understood_as": answer.understood_as, "latency_ms": answer.latency_ms, "error": None,
+        "backend": answer.backend, "notes": list(answer.notes),
         "extra": dict(row.extra),
     }
 
@@ -282,7 +284,8 @@ def table_cells(rec: dict[str, Any], extra: Sequence[str] = ()) -> list[str]:
         quotes = [f"[{i}] {q}" for i, q in enumerate(quotes, start=1)]
     cells = [rec["id"], rec["question"], answer, format_value(rec["value"]), rec["unit"] or "", found,
              "\n".join(c["doc_title"] for c in cits), "\n".join(c["section"] for c in cits),
-             "\n\n".join(quotes)]
+             "\n\n".join(quotes), BACKENDS.get(rec.get("backend") or "", rec.get("backend") or ""),
+             "\n".join(rec.get("notes") or ())]
     kept = rec.get("extra") or {}
     cells += [kept.get(name, "") for name in extra]
     return [safe_cell(c) for c in cells]

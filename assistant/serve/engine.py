@@ -6,6 +6,7 @@ methods of `Engine`; none of them retrieves or formats on its own.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,9 +17,11 @@ from assistant.answer.context import build_context
 from assistant.answer.generation import get_generator
 from assistant.answer.retrieval import search
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, BuildReport, DocumentInfo, Hit, Turn
+from assistant.core.types import Answer, BuildReport, DocumentInfo, Hit, Status, Turn
 from assistant.index.embedding import get_embedder
 from assistant.index.store import build_index, ensure_index, load_index
+
+log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -32,6 +35,21 @@ class Engine:
         self.context = build_context(self.index, settings)
         self.generator = get_generator(settings)
         self._lock = threading.Lock()
+        self._warn_if_llm_unusable()
+
+    def _warn_if_llm_unusable(self) -> None:
+        """At start: a configured LLM that cannot be reached or lacks the model is a warning, not silence."""
+        probe = getattr(self.generator, "probe", None)
+        if probe is None:
+            return
+        state = probe()
+        if not state.get("reachable") or state.get("model_listed") is False:
+            log.warning("警告：%s。在它恢复之前，所有回答都用离线答案（附说明）；/api/health 显示其状态。",
+                        state.get("last_error") or f"大模型服务 {state.get('base_url')} 不可用")
+
+    def health(self) -> dict:
+        """The generator's state (for an LLM: reachable, model, last error)."""
+        return self.generator.health()
 
     def search(self, text: str, k: int | None = None) -> list[Hit]:
         """Hybrid (dense + keyword) search; metadata in the question filters and boosts."""
@@ -46,8 +64,8 @@ class Engine:
         assert answer is not None
         return answer
 
-    def ask_stream(self, question: str, history: Sequence[Turn | str] = ()) -> Iterator[str | Answer]:
-        """Yield pieces of the answer text as they come, then the final, checked `Answer`."""
+    def ask_stream(self, question: str, history: Sequence[Turn | str] = ()) -> Iterator[str | Status | Answer]:
+        """Yield `Status` lines while an LLM works, checked pieces of the answer text, then the final `Answer`."""
         t0 = time.perf_counter()
         offline = answer_question(self.context, self.embedder, question, history,
                                   max_chars=self.settings.max_question_chars)

@@ -13,9 +13,10 @@ from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answer.generation import visible_notes
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.settings import Settings
-from assistant.core.types import Answer
+from assistant.core.types import Answer, Status
 from assistant.serve.http_edge import INTERNAL_ERROR, check_question, error_body
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
+def with_notes(answer: Answer) -> str:
+    """The answer text with its notes (fallbacks, who worded it) below it: what /v1 clients display."""
+    notes = visible_notes(answer)
+    return answer.text + "".join(f"\n\n（{n}）" if i == 0 else f"\n（{n}）" for i, n in enumerate(notes))
+
+
 def citations_json(answer: Answer) -> list[dict[str, Any]]:
     return answer.to_dict()["citations"]
 
@@ -75,10 +82,10 @@ def add_openai_routes(app: FastAPI, settings: Settings, engine) -> None:
             answer = engine.ask(question, history)
             return {
                 "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": with_notes(answer)},
                              "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": len(question), "completion_tokens": len(answer.text),
-                          "total_tokens": len(question) + len(answer.text)},
+                "usage": {"prompt_tokens": len(question), "completion_tokens": len(with_notes(answer)),
+                          "total_tokens": len(question) + len(with_notes(answer))},
                 "citations": citations_json(answer),
                 "answer": answer.to_dict(),
             }
@@ -107,6 +114,8 @@ def sse_chunks(first: str | Answer, rest: Iterator[str | Answer], completion_id:
         for item in _chain(first, rest):
             if isinstance(item, Answer):
                 final = item
+            elif isinstance(item, Status):  # the LLM is working: say so, no text yet
+                yield event({"content": ""}, status=item.text)
             elif item:
                 streamed += item
                 yield event({"content": item})
@@ -124,6 +133,7 @@ def sse_chunks(first: str | Answer, rest: Iterator[str | Answer], completion_id:
             rest_text = final.text[len(streamed):]
         else:  # the checked answer replaced what was streamed: say so, never leave it uncorrected
             rest_text = "\n\n【以核对后的答案为准】" + final.text
+        rest_text += with_notes(final)[len(final.text):]
         if rest_text:
             yield event({"content": rest_text})
         yield event({}, "stop", citations=citations_json(final), answer=final.to_dict())

@@ -168,7 +168,7 @@ def test_search_rejects_bad_k(client, k):
 def test_health(client):
     body = client.get("/api/health").json()
     assert body == {"status": "ok", "documents": 1, "chunks": 30, "facts": 80,
-                    "embedder": "e5-small", "generator": "offline"}
+                    "embedder": "e5-small", "generator": "offline", "llm": {"generator": "offline"}}
 
 
 def test_openapi_docs_list_every_route(client):

@@ -258,3 +258,10 @@ def test_page_on_another_host_shows_visitors_a_short_notice_and_the_console_the_
     logs = " ".join(e["message"] for e in driver.get_log("browser"))
     assert "ASSISTANT_ALLOWED_ORIGINS" in logs and "localhost" in logs
     bs.shot(driver, "widget-refused-origin")
+
+
+def test_an_answer_shows_its_notes(driver, page_port):
+    shadow = opened(driver, page_port)
+    ask(driver, shadow, "大模型：普陀2024年新增多少养老床位？", 0)
+    notes = [n.text for n in find(shadow, ".row.bot .anote")]
+    assert notes == ["大模型服务 http://llm.example/v1 在20秒内没有给出完整回答，已给出离线答案"]

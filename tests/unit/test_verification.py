@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answer.verification import find_figures, states_figure, unsupported_figures
+from assistant.answer.verification import find_figures, states_figure, unsupported_figures, unsupported_terms
 from assistant.core.types import Citation
 
 PUTUO = ("二是推动“普惠共享”多元养老新发展。民心工程和为民办实事加速升级，计划新增200张养老床位、"
@@ -131,3 +131,37 @@ def test_a_shown_sum_passes_only_when_it_holds(a, b, error):
     stated = a + b + error
     result = unsupported_figures(f"合计{a}张+{b}张={stated}张。", citations)
     assert result == ([] if error == 0 or stated in (a, b) else [f"{stated}张"])
+
+
+# --- counted nouns and Chinese numerals without a unit (issue 11, defect 4) -------------------------
+
+COUNTS = cite("实施“幸福养老”三大行动，从服务、设施、人才六个维度评估，覆盖五个街镇，创新“五社联动”。")
+
+
+@pytest.mark.parametrize(("answer", "unsupported"), [
+    ("实施三大行动", []),
+    ("实施3大行动", []),
+    ("实施四大行动", ["四大"]),
+    ("实施4大行动", ["4"]),
+    ("从六个维度评估", []),
+    ("从6个维度评估", []),
+    ("从五个维度评估", ["五个"]),  # 五个 stands in the passage, but before 街镇, not 维度
+    ("覆盖五个街镇", []),
+    ("创新“六社联动”", ["六社"]),
+    ("一是推进，二是落实，十四五期间十分重要", []),  # list markers, periods and words are not counts
+])
+def test_a_count_is_held_to_the_noun_it_counts(answer, unsupported):
+    assert unsupported_figures(answer, [COUNTS]) == unsupported
+
+
+@pytest.mark.parametrize(("answer", "missing"), [
+    ("社区救助顾问为困难群众提供政策咨询。", []),
+    ("社区救助顾问在长者食堂为困难群众提供咨询。", ["长者食堂"]),
+    ("社区救助顾问由曹杨街道派出。", ["曹杨", "街道"]),  # a name the dictionary does not know, by its parts
+    ("“苏河婚典”", ["苏河婚典"]),  # a quoted name must stand in the passages whole
+    ("宝山区的社区救助顾问", []),  # a district named by its short form in a support (宝山)
+    ("桃浦镇的社区救助顾问", []),  # 桃浦镇 named as “桃浦两镇”
+])
+def test_unsupported_terms(answer, missing):
+    supports = ["在全区各街镇配备社区救助顾问，为困难群众提供政策咨询。长征、桃浦两镇。", "2022年宝山民政工作要点"]
+    assert unsupported_terms(answer, supports) == missing

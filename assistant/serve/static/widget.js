@@ -66,6 +66,7 @@
     "  padding:1px 8px;margin-bottom:4px;}",
     ".figure{display:block;font-size:22px;font-weight:700;color:#b91c1c;margin:2px 0 4px;}",
     ".answer{color:#111827;}",
+    ".anote{font-size:12px;color:#92400e;background:#fffbeb;border-radius:8px;padding:3px 8px;margin-top:6px;}",
     ".sources{margin-top:10px;border-top:1px dashed #e5e7eb;padding-top:8px;display:flex;flex-direction:column;gap:8px;}",
     ".sources-label{font-size:12px;color:#6b7280;font-weight:600;}",
     ".src{background:#f9fafb;border:1px solid #eef0f3;border-left:3px solid #dc2626;border-radius:8px;padding:8px 10px;}",
@@ -323,6 +324,8 @@
     if (a.understood_as) b.appendChild(el("div", "understood", "理解为：" + a.understood_as));
     if (!a.refused && a.as_written) b.appendChild(el("div", "figure", a.as_written));
     b.appendChild(el("div", "answer", a.text || ""));
+    var notes = Array.isArray(a.visible_notes) ? a.visible_notes : (Array.isArray(a.notes) ? a.notes : []);
+    notes.forEach(function (n) { b.appendChild(el("div", "anote", String(n))); });
     var cits = Array.isArray(a.citations) ? a.citations : [];
     if (cits.length) {
       var box = el("div", "sources");

@@ -11,7 +11,7 @@ import gradio as gr
 
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, Turn
+from assistant.core.types import Answer, Status, Turn
 from assistant.serve.feedback import add_comment, record_feedback, withdraw_feedback
 from assistant.serve.suggestions import follow_ups
 from assistant.serve.ui import conversations as conv
@@ -61,6 +61,8 @@ def chat_tab(settings: Settings, engine) -> tuple:
             for item in engine.ask_stream(question, history):
                 if isinstance(item, Answer):
                     final = item
+                elif isinstance(item, Status):  # the LLM is working: show the line, not yet any text
+                    yield chat_messages(exchanges, pending=question, partial=item.text), exchanges, "", gr.update()
                 else:
                     partial += item
                     shown = chat_messages(exchanges, pending=question, partial=partial)

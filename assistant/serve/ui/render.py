@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.answer.generation import visible_notes
 from assistant.core.types import Answer, BuildReport, Citation, Hit
 
 DOC_HEADERS = ["标题", "文件", "发文单位", "文号", "区域", "年份", "类型", "日期", "分块数", "数字数"]
@@ -67,7 +68,7 @@ def answer_html(answer: Answer, followup: bool) -> str:
     parts = [f'<div class="{"mz-refused" if answer.refused else "mz-answer"}">{body}</div>']
     if followup and answer.understood_as:
         parts.append(f'<div class="mz-understood">理解为：{_esc(answer.understood_as)}</div>')
-    parts += [f'<div class="mz-note">{_esc(note)}</div>' for note in answer.notes]
+    parts += [f'<div class="mz-note">{_esc(note)}</div>' for note in visible_notes(answer)]
     if answer.latency_ms is not None:
         ms = answer.latency_ms
         took = f"{ms:.0f} 毫秒" if ms < 1000 else f"{ms / 1000:.1f} 秒"
