@@ -24,7 +24,7 @@ INPUT_TYPES = (".jsonl", ".csv", ".xlsx")
 OUTPUT_TYPES = (".jsonl", ".csv", ".xlsx")
 QUESTION_COLUMNS = ("问题", "question")
 ID_COLUMNS = ("序号", "id", "编号")
-COLUMNS = ("序号", "问题", "答案", "数值", "单位", "是否找到", "来源文件", "章节", "引用原文", "回答方式", "备注")
+COLUMNS = ("序号", "问题", "答案", "数值", "单位", "是否找到", "来源文件", "章节", "引用原文", "回答方式", "回答说明")
 BACKENDS = {"offline": "离线检索", "openai": "大模型（已核对）"}
 EXCEL_CELL_MAX = 32767
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

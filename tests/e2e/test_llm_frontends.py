@@ -99,7 +99,7 @@ def test_6_batch_output_has_backend_and_notes_columns(engine, openai_stub, tmp_p
     run_batch(engine, [BatchRow(id="2", question=OFFLINE.question)], out)
     with out.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["回答方式"], r["备注"]) for r in rows] == [("离线检索", FALLBACK), ("大模型（已核对）", "")]
+    assert [(r["回答方式"], r["回答说明"]) for r in rows] == [("离线检索", FALLBACK), ("大模型（已核对）", "")]
 
 
 def test_6_chat_shows_who_worded_the_answer(engine, openai_stub):
