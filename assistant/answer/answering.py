@@ -60,6 +60,8 @@ def answer_question(ctx: AnswerContext, embedder, question: str, history: Sequen
     gap, mention = coverage_gap(ctx, query)
     if gap:
         return replace(_refuse_with_nearby(ctx, embedder, question, query, gap), notes=notes)
+    if not query.subject and not query.inherited and (query.place or query.year):
+        return _what_is_there(ctx, question, query)
     if query.intent == "lookup" and (len(query.places) > 1 or len(query.years) > 1):
         query = replace(query, intent="compare" if _WHICH.search(query.text) else "each")
     if query.intent in ("sum", "compare", "each"):
@@ -252,6 +254,21 @@ def _answer_across(ctx: AnswerContext, embedder, question: str, query: Query) ->
 
 
 # ---------------------------------------------------------------- refusals
+
+
+def _what_is_there(ctx: AnswerContext, question: str, query: Query) -> Answer:
+    """A place or year asked with nothing to look up (那宝山2022年呢？ as a first question): the
+    documents that speak of it, and how to ask."""
+    years = set(query.years) or ({query.year} if query.year else set())
+    docs = [d for d in ctx.index.documents.values()
+            if (not query.place or d.meta.place == query.place) and (not years or years & set(d.meta.years))]
+    where = query.describe()
+    if not docs:
+        return _refuse(question, query, "no_subject", f"文件中没有{where}的资料。")
+    titles = "、".join(f"《{d.title}》" for d in docs[:5])
+    text = f"文件中有{where}的资料：{titles}。请问想了解哪方面？例如“{where}新增多少养老床位？”"
+    return Answer(question=question, text=text, refused=False, reason="no_subject", query=query,
+                  understood_as=where)
 
 
 def _refuse(question: str, query: Query | None, reason: str, text: str) -> Answer:

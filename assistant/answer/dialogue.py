@@ -35,11 +35,9 @@ def has_followup_marker(question: str) -> bool:
 
 
 def _incomplete(query: Query) -> bool:
-    """A question that cannot stand alone: it names no subject, or no place (every document
-    speaks for one district or the city; 哪个区/各区 questions name all of them)."""
-    if not query.subject:
-        return True
-    return not (query.district or query.districts or names_all_districts(query.text))
+    """A question that cannot stand alone: it names nothing to look up (那宝山2022年呢？). A question
+    that names its own subject starts a new topic, even without a place: the documents are asked anew."""
+    return not query.subject
 
 
 def is_followup(question: str, vocabulary: Sequence[str] = ()) -> bool:

@@ -183,8 +183,6 @@ def test_the_latest_question_stays_in_view_after_a_long_exchange(app):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="topic switch in question understanding is the lead's change (assistant/answer, "
-                          "issue 10 item 1); passes once it lands", strict=False)
 def test_a_question_naming_its_own_subject_starts_a_new_topic(tmp_path):
     """After a 徐汇 2024 bed question, “社区救助顾问是什么” must not inherit 徐汇区2024年."""
     from assistant.serve import ui
