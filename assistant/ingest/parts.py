@@ -11,9 +11,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-_TOP_HEADING = re.compile(r"^\s*(?:#+\s*)?([一二三四五六七八九十]{1,3})、", re.M)
+_TOP_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?([一二三四五六七八九十]{1,3})、", re.M)
 _GENRES = "公报|要点|报告|规划|计划|方案|总结|通知|意见|年鉴|白皮书"
-_TITLE_LINE = re.compile(rf"^\s*(?:#+\s*)?\S{{0,30}}?((?:19|20)\d{{2}})\s*年\S{{0,40}}?(?:{_GENRES})\S{{0,8}}$", re.M)
+_TITLE_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?\S{{0,30}}?((?:19|20)\d{{2}})\s*年\S{{0,40}}?(?:{_GENRES})\S{{0,8}}$", re.M)
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 

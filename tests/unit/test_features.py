@@ -1,0 +1,23 @@
+"""The signals that choose a figure: each figure's own words, lists read with 分别, changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.features import own_stretch
+
+
+@pytest.mark.parametrize("text, figure, own", [
+    ("新增助餐点12个，完成30个睦邻点改造", "12个", "新增助餐点12个，"),
+    ("新增助餐点12个，完成30个睦邻点改造", "30个", "完成30个睦邻点改造"),
+    ("全年实现地区生产总值18500.81亿元，比上年增长4.5%。", "18500.81亿元", "全年实现地区生产总值18500.81亿元，"),
+    ("医疗仪器、工业机器人和电动机等产量分别增长15.6%、7.4%、194.8%。", "7.4%", "工业机器人7.4%"),
+    ("桐庐县、淳安县、建德市臭氧超标天数为 10天、7天、3天；", "3天", "建德市臭氧超标天数为 3天"),
+    ("全年休闲农业接待人次达4454万、综合收入162.11亿元。", "4454万", "全年休闲农业接待人次达4454万"),
+    ("参观人次6217.9万，同比增长86.4%。", "86.4%", "参观人次6217.9万，同比增长86.4%。"),  # leans on its neighbour
+    ("每千人口床位数由2023年的7.23张增加到2024年的7.32张。", "7.32张", "每千人口床位数由2023年的7.23张增加到2024年的7.32张。"),
+    ("地区生产总值[2]16907.85亿元，", "16907.85亿元", "地区生产总值[2]16907.85亿元，"),  # a footnote is not a figure
+])
+def test_own_stretch(text, figure, own):
+    i = text.index(figure)
+    assert own_stretch(text, i, i + len(figure)) == own

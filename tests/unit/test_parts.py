@@ -1,0 +1,32 @@
+"""Compiled documents: each annual part found, with its own year."""
+
+from __future__ import annotations
+
+from assistant.ingest.parts import document_parts, part_year
+
+FILL = "全市上下坚持稳中求进，经济运行总体平稳，发展质量稳步提升，民生保障持续加强。" * 3
+BODY = f"一、综合\n全年实现地区生产总值100亿元。{FILL}\n二、农业\n粮食产量1万吨。{FILL}\n三、工业\n工业增加值5亿元。{FILL}\n"
+
+
+def test_a_compilation_of_two_bulletins_has_two_parts_with_their_years():
+    text = f"2024年某市统计公报\n发布日期：2025-03-01\n{BODY}\n2023年某市统计公报\n发布日期：2024-03-01\n{BODY}"
+    parts = document_parts(text)
+    assert [p.years for p in parts] == [(2024,), (2023,)]
+    assert text[parts[1].start:].startswith("2023年某市统计公报")
+
+
+def test_numbering_that_starts_again_begins_a_part_introduced_by_its_issuer_and_date():
+    preamble = "2023年是关键的一年，全市经济运行总体平稳，发展质量稳步提升，人民生活持续改善。"
+    text = f"某市2024年统计公报\n2024年，全市经济回升向好。\n{BODY}\n某市统计局\n2024年3月\n{preamble}\n{BODY}"
+    parts = document_parts(text)
+    assert [p.years for p in parts] == [(2024,), (2023,)]
+    assert text[parts[1].start:].startswith("某市统计局")
+
+
+def test_a_single_document_is_one_part():
+    parts = document_parts(f"2022年宝山民政工作要点\n{BODY}")
+    assert len(parts) == 1 and parts[0].years == (2022,)
+
+
+def test_a_release_date_is_not_the_year_a_part_speaks_of():
+    assert part_year("某市统计局\n2024年3月\n2023年，全市经济运行总体平稳。") == (2023,)

@@ -1,0 +1,57 @@
+"""Places from the gazetteer: names, short names, nesting, same-name districts, relative words."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.places import COUNTRY, find_places, gazetteer, short_name
+
+SHANGHAI_PUTUO, ZHOUSHAN_PUTUO = "310107", "330903"
+
+
+def names(text, **kw):
+    return [m.place.code for m in find_places(text, gazetteer(), **kw)]
+
+
+@pytest.mark.parametrize("name, short", [("南京市", "南京"), ("广西壮族自治区", "广西"), ("浦东新区", "浦东"),
+                                         ("江苏省", "江苏"), ("和平区", "和平"), ("东区", "东区")])
+def test_short_names(name, short):
+    assert short_name(name) == short
+
+
+@pytest.mark.parametrize("text, codes", [
+    ("南京2023年GDP", ["320100"]),
+    ("苏州有多少", ["320500"]),
+    ("杭州市西湖区", ["330106"]),
+    ("江苏省南京市", ["320100"]),  # the province only locates the city
+    ("我国2024年", [COUNTRY.code]),
+    ("东莞市", ["441900"]),
+])
+def test_places_named_in_text(text, codes):
+    assert names(text) == codes
+
+
+def test_same_name_districts_of_different_cities_stay_apart():
+    assert names("舟山市普陀区民政局") == [ZHOUSHAN_PUTUO]
+    assert names("上海市普陀区民政局") == [SHANGHAI_PUTUO]
+    assert names("普陀区", known={ZHOUSHAN_PUTUO}) == [ZHOUSHAN_PUTUO]  # the one the documents hold
+
+
+def test_a_county_short_name_counts_only_when_the_documents_hold_it():
+    assert names("普陀2024年") == []
+    assert names("普陀2024年", known={SHANGHAI_PUTUO}) == [SHANGHAI_PUTUO]
+
+
+def test_relative_words_read_against_the_place_just_named_then_the_conversation_then_home():
+    gaz = gazetteer()
+    shanghai, nanjing = gaz.get("310000"), gaz.get("320100")
+    assert names("全市新增多少", home=shanghai) == ["310000"]
+    assert names("全市新增多少", home=shanghai, context=nanjing) == ["320100"]
+    assert names("杭州全市一般工业固废", home=shanghai) == ["330100", "330100"]
+
+
+def test_every_place_lies_within_the_country_and_its_province():
+    gaz = gazetteer()
+    putuo = gaz.get(SHANGHAI_PUTUO)
+    assert putuo.within(COUNTRY) and putuo.within(gaz.get("310000")) and not putuo.within(gaz.get("330000"))
+    assert gaz.path(gaz.get(ZHOUSHAN_PUTUO)) == "浙江省舟山市普陀区"
