@@ -41,7 +41,7 @@ FEATURES = (
     "year_written", "qualifier_match", "qualifier_conflict",
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
-    "subject", "subject_precision",
+    "subject", "subject_precision", "rarest_missing",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
@@ -187,7 +187,19 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
         "subject": cov(fact.subject) if fact.subject else 0.0,
         "subject_precision": _precision(fact.subject, asked.content, idf),
+        "rarest_missing": _rarest_missing(asked.content, bigrams(sentence), idf),
     }
+
+
+def _rarest_missing(content: frozenset[str], hay: set[str], idf: dict[str, float]) -> float:
+    """How telling the most telling word of the question is that the sentence lacks (its IDF over the
+    question's highest IDF): 家庭照护床位 asked, 认知障碍照护床位 written, 家庭 is missing."""
+    if not content:
+        return 0.0
+    unseen = idf.get("", 1.0)
+    top = max(idf.get(b, unseen) for b in content)
+    missing = [idf.get(b, unseen) for b in content if b not in hay]
+    return max(missing) / top if missing else 0.0
 
 
 def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:
