@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.core.types import Answer, Chunk, Citation, DocMeta, Document, Fact
+from assistant.ingest.facts import extract_facts
 
 CITY = "上海市"
 MAX_SUGGESTIONS = 3
@@ -43,8 +44,6 @@ def follow_ups(answer: Answer, documents: Sequence = (), n: int = MAX_SUGGESTION
 
 def passage_facts(citations: Sequence[Citation]) -> list[Fact]:
     """Figures of the cited passages other than the one each citation highlights, with a usable subject."""
-    from assistant.ingest.facts import extract_facts
-
     found: list[Fact] = []
     for i, c in enumerate(citations):
         doc = Document(doc_id=f"cit-{i}", source="", meta=DocMeta(title=c.doc_title), text=c.text)

@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.answer.generation import visible_notes
 from assistant.core.types import Answer, BuildReport, Citation, Hit
+from assistant.index.keywords import tokenize
 
 DOC_HEADERS = ["标题", "文件", "发文单位", "文号", "区域", "年份", "类型", "日期", "分块数", "数字数"]
 HIT_HEADERS = ["排名", "文档", "章节", "关键词分", "向量分", "融合分", "片段"]
@@ -185,8 +186,6 @@ def snippet_html(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) ->
 
 def query_terms(query: str) -> list[str]:
     """The words of a retrieval-test query worth marking: its search tokens of two or more characters."""
-    from assistant.index.keywords import tokenize
-
     words = [w for w in query.split() if len(w) >= 2]
     return list(dict.fromkeys(words + [t for t in tokenize(query) if len(t) >= 2 or t.isdigit()]))
 
