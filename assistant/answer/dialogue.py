@@ -14,7 +14,6 @@ from assistant.answer.understanding import (
     PlaceContext,
     explicit_intent,
     is_chitchat,
-    names_all_districts,
     normalise_question,
     parse_question,
     unit_hint,
