@@ -1,45 +1,71 @@
-"""Regression gate: the whole gold set through the real system; a change that loses accuracy fails.
+"""Regression gate per corpus: every question set through the real system; a change that loses accuracy fails.
 
-Thresholds sit just under the figures measured when they were set (see eval/report.md); raise them
-when the system gets better, never lower them to make a change pass.
+Floors sit one question (or 4 points) under the figures measured when they were set (README, "Figures");
+raise them when the system gets better, never lower them to make a change pass.
+
+History, said plainly: until 2026-12-01 the shipped gold set was gated at numeric 0.97 by an answer layer
+whose word lists and weights were lifted from the five shipped documents (issue 12); on documents of other
+places it answered 0–4% of figures. The general answer layer that replaced it measures numeric 0.85 on the
+gold set and 0.67–0.79 on the development corpora; these floors gate those measured levels. hrss-2022-2023
+is the held-out corpus: its questions were written blind and never used for tuning.
 """
 
 from pathlib import Path
 
 import pytest
 
-from assistant.eval.evaluation import run_eval
+from assistant.eval.evaluation import corpus_settings, run_eval
 from assistant.eval.scoring import load_gold
+from assistant.ingest.loading import load_corpus
+from assistant.serve.engine import build_engine
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "corpora"
 
-# Measured 2026-11-24 on the 251 gold questions: numeric 98.0%, follow-up 100%, refusal 100%,
-# text 90.9%, citation precision 97.2%, hit@5 98.9%, false refusals 0.0%.
 FLOORS = {
-    "numeric_exact_match": 0.97,
-    "followup_accuracy": 0.95,
-    "refusal_accuracy": 0.97,
-    "text_match": 0.87,
-    "citation_precision": 0.95,
-    "hit@5": 0.97,
+    "shipped": {"numeric_exact_match": 0.81, "refusal_accuracy": 0.67, "followup_accuracy": 0.69, "text_match": 0.89, "hit@5": 0.94},
+    "nanjing-2021-2024": {"numeric_exact_match": 0.71, "refusal_accuracy": 0.62, "followup_accuracy": 0.50, "text_match": 0.50, "hit@5": 0.90},
+    "national-2023-2024": {"numeric_exact_match": 0.74, "refusal_accuracy": 0.75, "followup_accuracy": 0.16, "text_match": 0.50, "hit@5": 0.96},
+    "dongguan-2023-2024": {"numeric_exact_match": 0.73, "refusal_accuracy": 0.87, "followup_accuracy": 0.00, "text_match": 0.66, "hit@5": 0.96},
+    "hangzhou-env-2024": {"numeric_exact_match": 0.62, "refusal_accuracy": 0.75, "followup_accuracy": 0.16, "text_match": 0.83, "hit@5": 0.96},
+    "hrss-2022-2023": {"numeric_exact_match": 0.62, "refusal_accuracy": 0.87, "followup_accuracy": 0.50, "text_match": 0.66, "hit@5": 0.96},
 }
-CEILINGS = {"false_refusal_rate": 0.02}
+CEILINGS = {
+    "shipped": {"false_refusal_rate": 0.11},
+    "nanjing-2021-2024": {"false_refusal_rate": 0.20},
+    "national-2023-2024": {"false_refusal_rate": 0.08},
+    "dongguan-2023-2024": {"false_refusal_rate": 0.25},
+    "hangzhou-env-2024": {"false_refusal_rate": 0.25},
+    "hrss-2022-2023": {"false_refusal_rate": 0.15},
+}
 
 
-@pytest.fixture(scope="module")
-def report(real_engine, tmp_path_factory):
-    return run_eval(real_engine, load_gold(ROOT / "eval" / "questions.jsonl"), tmp_path_factory.mktemp("eval"))
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def report(request, real_settings, tmp_path_factory):
+    name = request.param
+    if name == "shipped":
+        engine, questions = build_engine(real_settings), ROOT / "eval" / "questions.jsonl"
+    else:
+        if not (SHARED / name).is_dir():
+            pytest.skip(f"{SHARED / name} is missing: the development corpora sit beside the project in ../shared")
+        settings = corpus_settings(real_settings.model_copy(update={"index_dir": tmp_path_factory.mktemp(name)}),
+                                   SHARED / name, index_dir_given=True)
+        engine, questions = build_engine(settings), ROOT / "eval" / "corpora" / name / "questions.jsonl"
+    docs, _ = load_corpus(engine.settings)
+    return name, run_eval(engine, load_gold(questions, docs), tmp_path_factory.mktemp(f"eval-{name}"))
 
 
-@pytest.mark.parametrize("metric", sorted(FLOORS))
-def test_metric_stays_above_its_floor(report, metric):
-    assert report.metrics[metric] >= FLOORS[metric], _failures(report)
+def test_metrics_stay_above_their_floors(report):
+    name, r = report
+    low = {m: (r.metrics[m], f) for m, f in FLOORS[name].items() if r.metrics.get(m) is not None and r.metrics[m] < f}
+    assert not low, f"{name}: {low}\n{_failures(r)}"
 
 
-@pytest.mark.parametrize("metric", sorted(CEILINGS))
-def test_metric_stays_below_its_ceiling(report, metric):
-    assert report.metrics[metric] <= CEILINGS[metric], _failures(report)
+def test_false_refusals_stay_below_their_ceiling(report):
+    name, r = report
+    ceiling = CEILINGS[name]["false_refusal_rate"]
+    assert r.metrics["false_refusal_rate"] <= ceiling, f"{name}: {r.metrics['false_refusal_rate']} > {ceiling}"
 
 
 def _failures(report) -> str:
