@@ -13,8 +13,10 @@ from assistant.core.settings import Settings, get_settings
 from assistant.eval.evaluation import cli_eval
 from assistant.index.embedding import get_embedder
 from assistant.index.store import build_index
+from assistant.ingest.loading import load_corpus
 from assistant.serve.batch import cli_batch
 from assistant.serve.engine import build_engine
+from assistant.text.places import gazetteer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +74,22 @@ def _index(settings: Settings, args) -> int:
     else:
         print(f"索引完成：{report.documents} 篇文档，{report.chunks} 个片段，{report.facts} 个数字事实；"
               f"新计算向量 {report.embedded} 个；用时 {report.seconds:.1f} 秒 → {settings.index_dir}")
+        for line in document_lines(load_corpus(settings)[0]):
+            print(line)
+        print("如有读错，请在语料目录的 manifest.json 中按文件名更正（title、place、years、doc_type…）后重建。")
     return 0
+
+
+def document_lines(documents) -> list[str]:
+    """What was read of each document: title, place, years, type — for the user to check."""
+    gaz = gazetteer()
+    out = []
+    for d in documents:
+        m = d.meta
+        place = gaz.path(gaz.get(m.place)) if gaz.get(m.place) else "（未识别地区）"
+        years = "、".join(str(y) for y in m.years) or "（未识别年份）"
+        out.append(f"  {d.source}：《{m.title}》 地区 {place} · 年份 {years} · 类型 {m.doc_type or '未识别'}")
+    return out
 
 
 def _search(settings: Settings, args) -> int:
