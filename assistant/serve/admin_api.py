@@ -85,10 +85,13 @@ def add_admin_routes(app: FastAPI, settings: Settings, engine) -> None:
         return {"index": report_dict(logged(request, "rebuild", "", engine.rebuild))}
 
     @app.get("/api/feedback", tags=["管理"])
-    def feedback(request: Request, rating: Literal[1, -1] | None = Query(None, description="1 (👍) or -1 (👎)"),  # noqa: B008
+    def feedback(request: Request, rating: int | None = Query(None, description="1 (👍) or -1 (👎)"),  # noqa: B008
                  limit: int = Query(100, ge=1, le=10_000), offset: int = Query(0, ge=0),  # noqa: B008
                  format: Literal["json", "csv", "jsonl"] = "json"):  # noqa: A002
         """Users' ratings, last changed first, as JSON (a page of them) or every one as a CSV/JSONL download."""
+        if rating not in (None, 1, -1):
+            return JSONResponse(error_body("invalid_request", "rating 只能是 1（👍）或 -1（👎），不填则为全部。"),
+                                status_code=422)
         detail = f"rating={rating} limit={limit} offset={offset} format={format}"
         if format in EXPORT_FORMATS:
             body = logged(request, "feedback", detail, lambda: export_feedback(settings, format, rating))

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from assistant.core.errors import BadQuestion, TooBusy
@@ -31,6 +32,7 @@ _SPACE_CONTROL = re.compile(r"[\t\n\r]+")
 SCRIPT_NAMES = {"Han": "中文", "Latin": "拉丁字母", "Cyrillic": "西里尔字母", "Hangul": "韩文",
                 "Hiragana": "日文", "Katakana": "日文", "Arabic": "阿拉伯文"}
 EXAMPLE = "例如“普陀2024年新增多少养老床位？”"
+MAX_ANSWER_CHARS = 20_000  # of an earlier answer kept in a Turn (answers are far shorter)
 
 
 def clean_text(text: str) -> str:
@@ -71,8 +73,10 @@ def check_history(history: Sequence[Turn | str] | None, settings: Settings) -> l
     """Earlier turns, cleaned; an item longer than a question is refused, the oldest dropped past the limits."""
     items: list[Turn | str] = []
     for n, item in enumerate(history or (), 1):
-        if isinstance(item, Turn):
-            items.append(item)
+        if isinstance(item, Turn):  # from the server's store or the browser's: a damaged one is left out
+            if isinstance(item.question, str) and len(item.question) <= settings.max_question_chars:
+                answer = item.answer_text if isinstance(item.answer_text, str) else None
+                items.append(replace(item, answer_text=answer[:MAX_ANSWER_CHARS] if answer else answer))
             continue
         if not isinstance(item, str):
             raise BadQuestion(f"对话历史第{n}条不是文字：history 里每一条都应是一个问题（字符串）。")

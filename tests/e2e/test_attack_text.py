@@ -93,11 +93,11 @@ def test_the_frameworks_own_errors_are_chinese(tmp_path):
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
     """The real Engine (index, retrieval, answering) over a tiny corpus; only the embedder is a fake."""
-    from assistant.index import embedding
+    from assistant.serve import engine as engine_module
 
     root = tmp_path_factory.mktemp("real")
     mp = pytest.MonkeyPatch()
-    mp.setattr(embedding, "get_embedder", lambda settings: CharHashEmbedder(dim=32))
+    mp.setattr(engine_module, "get_embedder", lambda settings: CharHashEmbedder(dim=32))
     settings = make_settings(root, rate_limit_per_minute=0)
     from assistant.serve.engine import build_engine
 
@@ -120,7 +120,7 @@ def test_a_question_without_any_word_is_refused(real, question):
         assert found.status_code == 200 and found.json()["value"] == 200.0
     client = Client(url + "/", verbose=False)
     try:
-        chat, _ = client.predict(question, api_name="/chat")
+        chat, *_ = client.predict(question, {"conversations": [], "current": None}, api_name="/chat")
     finally:
         client.close()
     assert "没有文字" in json.dumps(chat, ensure_ascii=False)
@@ -137,12 +137,12 @@ def test_a_question_in_another_writing_system_is_refused_not_answered(real, ques
 
 def test_a_damaged_index_is_rebuilt_at_start_and_says_why(tmp_path, monkeypatch, caplog):
     from assistant.core.errors import IndexNotBuilt
-    from assistant.index import embedding
     from assistant.index.store import build_index, load_index, read_manifest
+    from assistant.serve import engine as engine_module
     from assistant.serve.engine import build_engine
 
     embedder = CharHashEmbedder(dim=32)
-    monkeypatch.setattr(embedding, "get_embedder", lambda settings: embedder)
+    monkeypatch.setattr(engine_module, "get_embedder", lambda settings: embedder)  # the boundary the engine uses
     settings = make_settings(tmp_path, rate_limit_per_minute=0)
     (Path(settings.corpus_dir) / "2022-baoshan.txt").write_text(PUTUO_TEXT.replace("普陀", "宝山"), encoding="utf-8")
     build_index(settings, embedder)

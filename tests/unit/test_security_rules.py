@@ -68,6 +68,8 @@ def test_check_history_refuses_long_items_and_keeps_the_newest_within_the_limits
     assert check_history(["一" * 10, "\x00", turn, "二" * 10, "三" * 10], s) == ["二" * 10, "三" * 10]
     assert check_history([turn, "二" * 10], s) == [turn, "二" * 10]
     assert check_history(None, s) == []
+    assert check_history([Turn(question="普" * 101), Turn(question="问", answer_text="答" * 30_000)], s)[0].answer_text \
+        == "答" * 20_000  # a damaged turn (a browser may send any) is left out, a long answer cut
     with pytest.raises(BadQuestion, match="第2条太长"):
         check_history(["一", "二" * 101], s)
     with pytest.raises(BadQuestion, match="不是文字"):
