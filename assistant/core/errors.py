@@ -31,3 +31,7 @@ class ConfigError(AssistantError):
 
 class BadInputFile(AssistantError):
     """A batch or questions file cannot be read as given."""
+
+
+class TooBusy(AssistantError):
+    """A request did not finish within its time budget (the server is busy or the work too large)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,27 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = []  # widget embedding origins; empty: same host only
     max_upload_bytes: int = 20 * 1024 * 1024
     max_batch_rows: int = 5000
+
+    # Security (see README "Security / 安全"). Two roles: reading (ask, search, batch, widget) and
+    # administration (upload, delete, rebuild, feedback). With no admin credential the server is read-only.
+    admin_key: SecretStr | None = None  # REST admin endpoints: `Authorization: Bearer KEY`
+    admin_user: str = "admin"  # the web admin login's user name (at /admin/)
+    admin_password: SecretStr | None = None  # the web admin login's password; unset: the admin key
+    read_key: SecretStr | None = None  # when set, ask/search//v1 and the web app need it too
+    proxy_user_header: str = ""  # e.g. "X-Remote-User": the user name a trusted reverse proxy sends
+    trusted_proxies: list[str] = []  # addresses or networks (10.0.0.0/8) of those proxies
+    proxy_admin_users: list[str] = []  # proxy users who administer; ["*"]: everyone the proxy lets in
+    allowed_hosts: list[str] = []  # Host names this server answers to; empty: bind address + loopback
+    audit_log: Path | None = None  # admin actions (who, what, when); unset: data_dir/admin_audit.jsonl
+
+    # Bounded work per request.
+    max_history_items: int = 20
+    max_history_chars: int = 8000  # all history items together
+    max_request_bytes: int = 1024 * 1024  # JSON bodies (uploads have max_upload_bytes)
+    request_timeout: float = 30.0  # seconds one ask/search may take, waiting included
+    max_concurrent_answers: int = 4  # answers computed at once; the rest wait (within the timeout)
+    rate_limit_per_minute: int = 60  # ask, search and /v1 per client; 0 turns the limit off
+    rate_limit_burst: int = 20
 
 
 def get_settings(**overrides) -> Settings:

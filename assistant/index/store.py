@@ -30,6 +30,7 @@ from assistant.core.errors import CorpusError, IndexMismatch, IndexNotBuilt
 from assistant.core.settings import Settings
 from assistant.core.types import BuildReport, Chunk, DocMeta, Document, DocumentInfo, Fact
 from assistant.index.embedding import all_cores
+from assistant.index.integrity import index_files, integrity_problem
 from assistant.index.keywords import KeywordIndex
 from assistant.ingest.facts import extract_facts
 from assistant.ingest.loading import SUPPORTED, load_corpus
@@ -82,12 +83,17 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 
 def index_status(settings: Settings, embedder_name: str) -> str:
-    """'ok', 'missing', 'foreign' (other embedder or format) or 'stale' (corpus changed)."""
+    """'ok', 'missing', 'foreign' (other embedder or format), 'damaged' (files do not match the manifest)
+    or 'stale' (corpus changed)."""
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         return "missing"
     if manifest.get("format") != FORMAT_VERSION or manifest.get("embedder") != embedder_name:
         return "foreign"
+    problem = integrity_problem(settings.index_dir, manifest)
+    if problem:
+        log.warning("索引 %s 未通过校验：%s；将重建索引。", settings.index_dir, problem)
+        return "damaged"
     if manifest.get("fingerprint") != corpus_fingerprint(settings):
         return "stale"
     return "ok"
@@ -99,7 +105,7 @@ def ensure_index(settings: Settings, embedder, progress: Progress | None = None)
     if status == "ok":
         return None
     log.info("index is %s: building %s", status, settings.index_dir)
-    return build_index(settings, embedder, progress=progress)
+    return build_index(settings, embedder, progress=progress, force=True)  # status known: not checked twice
 
 
 def build_index(settings: Settings, embedder, progress: Progress | None = None, force: bool = False
@@ -164,6 +170,7 @@ def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
         "facts": len(facts),
         "skipped": list(skipped),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "files": index_files(folder),  # size and SHA-256 of every file above, checked at load
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     say(1.0, "索引已写入")
@@ -326,6 +333,10 @@ def load_index(settings: Settings, embedder) -> LoadedIndex:
     if manifest.get("embedder") != embedder.name or manifest.get("dim") != embedder.dim:
         raise IndexMismatch(f"索引 {folder} 是用向量模型 {manifest.get('embedder')} 建立的，当前设置为 {embedder.name}："
                             "请运行 `assistant index` 重建索引，或改回原来的向量模型。")
+    problem = integrity_problem(folder, manifest)
+    if problem:
+        raise IndexNotBuilt(f"索引目录 {folder} 未通过校验：{problem}。请运行 `assistant index --force` 重建索引"
+                            "（启动服务时会自动重建）。")
     try:
         documents = [_doc_from_dict(d) for d in _read_jsonl(folder / "documents.jsonl")]
         chunks = [Chunk.from_dict(d) for d in _read_jsonl(folder / "chunks.jsonl")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -82,3 +83,31 @@ def delete_document(settings: Settings, source: str) -> None:
     if target.parent != folder or not target.is_file() or target.suffix.lower() not in SUPPORTED:
         raise CorpusError(f"知识库里没有文件“{source}”：请从文档列表中选择要删除的文件（列表可能需要刷新）。")
     target.unlink()
+
+
+def take_upload(path: str | Path, upload_dir: str | Path) -> bytes:
+    """The bytes of a file the web app received into `upload_dir`, then removed from there.
+
+    A path outside `upload_dir` (a server file named in a crafted request) is refused: only what a
+    client actually uploaded becomes a document.
+    """
+    root = Path(os.path.realpath(upload_dir))
+    target = Path(os.path.realpath(path))
+    if target == root or not target.is_relative_to(root) or not target.is_file():
+        raise CorpusError(f"“{Path(path).name}”不是刚上传的文件：请在页面上选择本机的文件上传。")
+    try:
+        return target.read_bytes()
+    finally:
+        remove_upload(target, root)
+
+
+def remove_upload(path: Path, upload_dir: Path) -> None:
+    """Delete an uploaded file and the folders it sat in below `upload_dir`, if they are left empty."""
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != upload_dir and folder.is_relative_to(upload_dir):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: another upload lives there
+            return
+        folder = folder.parent

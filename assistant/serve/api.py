@@ -18,8 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.answer.generation import visible_notes
 from assistant.core.settings import Settings
 from assistant.core.types import Turn
-from assistant.serve.http_edge import OriginGuard, check_question, install_error_handlers
+from assistant.serve.admin_api import add_admin_routes
+from assistant.serve.guard import guarded
+from assistant.serve.http_edge import check_question, install_error_handlers
 from assistant.serve.openai_api import MAX_TURNS, add_openai_routes
+from assistant.serve.security import install_security
 from assistant.serve.widget_api import add_widget_routes, answer_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -80,7 +83,9 @@ class ConversationStore:
 
 
 def create_api(settings: Settings, engine) -> FastAPI:
-    """The FastAPI app: /api/ask, /api/search, /api/health, /v1/chat/completions, /v1/models, /widget.js."""
+    """The FastAPI app: /api/ask, /api/search, /api/health, /v1/chat/completions, /v1/models, /widget.js,
+    and the admin routes; the engine behind the request guard, the whole app behind the security edge."""
+    engine = guarded(engine, settings)
     app = FastAPI(
         title="民政政策问答 API",
         description="Questions over Shanghai civil-affairs policy documents, answered with cited spans.",
@@ -90,17 +95,18 @@ def create_api(settings: Settings, engine) -> FastAPI:
     app.state.engine = engine
     conversations = ConversationStore()
     app.state.conversations = conversations
-    app.add_middleware(OriginGuard, allowed_origins=list(settings.allowed_origins))
+    install_security(app, settings)
     install_error_handlers(app)
     add_openai_routes(app, settings, engine)
     add_widget_routes(app, settings, engine, conversations)
+    add_admin_routes(app, settings, engine)
 
     @app.post("/api/ask", tags=["问答"])
     def ask(body: AskRequest) -> dict[str, Any]:
         """Answer one question; with `conversation_id` and no `history`, the server keeps the turns."""
         question = check_question(body.question, settings)
         if body.history is not None:
-            history: list[Turn | str] = [h for h in body.history if h and h.strip()][-MAX_TURNS:]
+            history: list[Turn | str] = list(body.history)  # the guard limits and cleans each item
         elif body.conversation_id:
             history = list(conversations.get(body.conversation_id))
         else:

@@ -19,8 +19,10 @@ from assistant.core.errors import (
     ConfigError,
     IndexMismatch,
     IndexNotBuilt,
+    TooBusy,
 )
 from assistant.core.settings import Settings
+from assistant.serve import guard
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ ERROR_STATUS: dict[type[AssistantError], tuple[int, str]] = {
     IndexNotBuilt: (503, "index_not_built"),
     IndexMismatch: (503, "index_mismatch"),
     BackendUnavailable: (503, "backend_unavailable"),
+    TooBusy: (503, "too_busy"),
     ConfigError: (500, "config_error"),
 }
 
@@ -43,23 +46,30 @@ def error_body(kind: str, message: str) -> dict[str, Any]:
 
 
 def check_question(question: str, settings: Settings) -> str:
-    """Reject a question that is empty or longer than the limit, with a message saying what to do."""
-    if not question or not question.strip():
-        raise BadQuestion("问题是空的：请输入一个问题，例如“普陀2024年新增多少养老床位？”")
-    if len(question) > settings.max_question_chars:
-        raise BadQuestion(
-            f"问题太长（{len(question)}字）：请把问题缩短到{settings.max_question_chars}字以内，一次只问一件事。"
-        )
-    return question
+    """The cleaned question, or BadQuestion when it is empty or too long (the rules live in serve/guard)."""
+    return guard.check_question(question, settings)
 
-def same_host(origin: str, host_header: str) -> bool:
-    """True when the page's Origin names the host this server was reached at (any port)."""
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an origin such as "http://host:8080", the default port filled in; else None."""
     try:
-        origin_host = urlsplit(origin).hostname
-        server_host = urlsplit(f"//{host_header}").hostname
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
     except ValueError:
-        return False
-    return bool(origin_host) and origin_host == server_host
+        return None
+    if "://" not in url or not host or parts.scheme not in DEFAULT_PORTS or parts.path not in ("", "/") \
+            or parts.query or parts.username or parts.password:
+        return None
+    return parts.scheme, host.rstrip("."), port or DEFAULT_PORTS[parts.scheme]
+
+
+def same_origin(origin: str, scheme: str, host_header: str) -> bool:
+    """True when the page's Origin is exactly this server as reached: same scheme, host and port."""
+    page = origin_of(origin)
+    return page is not None and page == origin_of(f"{scheme}://{host_header}")
 
 
 def origin_denied_message(origin: str) -> str:
@@ -70,14 +80,15 @@ def origin_denied_message(origin: str) -> str:
 
 
 class OriginGuard:
-    """CORS for /api and /v1: allowed origins from settings, else the same host only; preflight too."""
+    """CORS for /api and /v1: allowed origins from settings, else the same origin only; preflight too."""
 
     def __init__(self, app, allowed_origins: list[str]):
         self.app = app
-        self.allowed = {o.rstrip("/") for o in allowed_origins}
+        self.any = "*" in allowed_origins
+        self.allowed = {o for o in (origin_of(a) for a in allowed_origins if a != "*") if o}
 
-    def allows(self, origin: str, host: str) -> bool:
-        return "*" in self.allowed or origin.rstrip("/") in self.allowed or same_host(origin, host)
+    def allows(self, origin: str, scheme: str, host: str) -> bool:
+        return self.any or origin_of(origin) in self.allowed or same_origin(origin, scheme, host)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith(CORS_PATHS):
@@ -90,7 +101,7 @@ class OriginGuard:
             return
         cors = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
-        if not self.allows(origin, headers.get("host", "")):
+        if not self.allows(origin, scope.get("scheme", "http"), headers.get("host", "")):
             body = json.dumps(error_body("origin_not_allowed", origin_denied_message(origin)),
                               ensure_ascii=False).encode()
             # The CORS header lets the widget read (and show) why it was refused.

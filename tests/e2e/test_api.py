@@ -14,10 +14,11 @@ from assistant.core.types import Turn
 from assistant.serve.api import ConversationStore, create_api
 from assistant.serve.batch import run_batch
 from assistant.serve.batch_files import read_questions
-from assistant.serve.http_edge import same_host
+from assistant.serve.http_edge import same_origin
 from tests.fake_engine import PUTUO_TEXT, FakeEngine
 
 Q = "普陀2024年新增多少养老床位？"
+BASE = "http://127.0.0.1:7860"  # a Host the server answers to (the default allowed hosts: bind address, loopback)
 A = "根据《普陀区民政局2024年工作要点》，普陀区2024年计划新增养老床位200张。"
 
 
@@ -28,7 +29,7 @@ def engine() -> FakeEngine:
 
 @pytest.fixture
 def client(engine) -> TestClient:
-    return TestClient(create_api(Settings(), engine), raise_server_exceptions=False)
+    return TestClient(create_api(Settings(), engine), base_url=BASE, raise_server_exceptions=False)
 
 
 def sse_events(text: str) -> list[str]:
@@ -278,13 +279,13 @@ def test_widget_never_renders_server_text_as_html():
 
 
 def test_same_origin_is_allowed(client):
-    r = client.post("/api/ask", json={"question": Q}, headers={"Origin": "http://testserver"})
-    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "http://testserver"
+    r = client.post("/api/ask", json={"question": Q}, headers={"Origin": BASE})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == BASE
 
 
-def test_same_host_other_port_is_allowed(client):
-    r = client.get("/api/health", headers={"Origin": "http://testserver:8080"})
-    assert r.status_code == 200
+def test_same_host_other_port_is_refused(client):
+    r = client.get("/api/health", headers={"Origin": "http://127.0.0.1:8080"})
+    assert r.status_code == 403 and r.json()["error"]["type"] == "origin_not_allowed"
 
 
 def test_other_host_is_refused_with_instructions(client, engine):
@@ -304,7 +305,7 @@ def test_other_host_preflight_is_refused(client):
 
 def test_allowed_origin_from_settings_with_preflight(engine):
     api = create_api(Settings(allowed_origins=["http://intranet.example"]), engine)
-    c = TestClient(api)
+    c = TestClient(api, base_url=BASE)
     pre = c.options("/api/ask", headers={"Origin": "http://intranet.example",
                                          "Access-Control-Request-Method": "POST",
                                          "Access-Control-Request-Headers": "content-type"})
@@ -319,8 +320,9 @@ def test_allowed_origin_from_settings_with_preflight(engine):
 
 def test_allowed_origins_from_environment(monkeypatch, engine):
     monkeypatch.setenv("ASSISTANT_ALLOWED_ORIGINS", '["http://oa.example:8000"]')
-    c = TestClient(create_api(Settings(), engine))
+    c = TestClient(create_api(Settings(), engine), base_url=BASE)
     assert c.get("/api/health", headers={"Origin": "http://oa.example:8000"}).status_code == 200
+    assert c.get("/api/health", headers={"Origin": "http://oa.example:8001"}).status_code == 403
 
 
 def test_widget_script_itself_loads_from_any_page(client):
@@ -328,22 +330,32 @@ def test_widget_script_itself_loads_from_any_page(client):
 
 
 @pytest.mark.parametrize(
-    "origin, host, expected",
+    "origin, scheme, host, expected",
     [
-        ("http://127.0.0.1:8080", "127.0.0.1:7860", True),
-        ("http://localhost", "localhost:7860", True),
-        ("http://intranet.example", "127.0.0.1:7860", False),
-        ("null", "127.0.0.1:7860", False),
-        ("http://127.0.0.1.evil.example", "127.0.0.1:7860", False),
-        ("http://[::1]:3000", "[::1]:7860", True),
+        ("http://127.0.0.1:7860", "http", "127.0.0.1:7860", True),
+        ("http://127.0.0.1:8080", "http", "127.0.0.1:7860", False),  # same host, other port
+        ("http://127.0.0.1:9999", "http", "127.0.0.1:7860", False),
+        ("https://127.0.0.1:7860", "http", "127.0.0.1:7860", False),  # other scheme
+        ("http://localhost", "http", "localhost", True),
+        ("http://localhost:80", "http", "localhost", True),  # default port written out
+        ("https://oa.example", "https", "oa.example:443", True),
+        ("http://localhost", "http", "localhost:7860", False),
+        ("http://intranet.example", "http", "127.0.0.1:7860", False),
+        ("null", "http", "127.0.0.1:7860", False),
+        ("null", "http", "null", False),
+        ("http://127.0.0.1.evil.example:7860", "http", "127.0.0.1:7860", False),
+        ("http://[::1]:7860", "http", "[::1]:7860", True),
+        ("http://[::1]:3000", "http", "[::1]:7860", False),
+        ("http://user:pw@127.0.0.1:7860", "http", "127.0.0.1:7860", False),
     ],
 )
-def test_same_host(origin, host, expected):
-    assert same_host(origin, host) is expected
+def test_same_origin_needs_scheme_host_and_port(origin, scheme, host, expected):
+    assert same_origin(origin, scheme, host) is expected
 
 
-def test_ask_latency_over_the_fake_engine(client, capsys):
-    """Not a timed assertion: prints the API's own overhead for scale."""
+def test_ask_latency_over_the_fake_engine(engine, capsys):
+    """Not a timed assertion: prints the API's own overhead (security edge included) for scale."""
+    client = TestClient(create_api(Settings(rate_limit_per_minute=0), engine), base_url=BASE)
     client.post("/api/ask", json={"question": Q})
     n = 200
     t0 = time.perf_counter()
@@ -361,7 +373,7 @@ def test_ask_latency_over_the_fake_engine(client, capsys):
 def test_end_to_end_with_the_real_engine(real_engine, tmp_path):
     """The real index and embedder behind the API and a batch file: cited figures, a follow-up by id."""
     settings, engine = real_engine.settings, real_engine
-    c = TestClient(create_api(settings, engine))
+    c = TestClient(create_api(settings, engine), base_url=BASE)
 
     first = c.post("/api/ask", json={"question": Q, "conversation_id": "e2e"}).json()
     assert (first["value"], first["unit"], first["refused"]) == (200.0, "张", False)

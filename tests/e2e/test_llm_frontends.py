@@ -52,7 +52,8 @@ def engine(openai_stub):
 
 @pytest.fixture
 def client(engine):
-    return TestClient(create_api(engine.settings, engine), raise_server_exceptions=False)
+    return TestClient(create_api(engine.settings, engine), base_url="http://127.0.0.1:7860",
+                      raise_server_exceptions=False)
 
 
 def _sse(lines: Iterator[str]) -> list[dict]:
@@ -120,7 +121,8 @@ def _closed_port() -> int:
 def test_7_health_reports_an_unreachable_llm():
     gen = OpenAIGenerator(llm_settings(f"http://127.0.0.1:{_closed_port()}/v1", llm_retries=0))
     gen.probe()
-    body = TestClient(create_api(llm_settings("x"), LLMEngine(gen))).get("/api/health").json()
+    body = TestClient(create_api(llm_settings("x"), LLMEngine(gen)),
+                      base_url="http://127.0.0.1:7860").get("/api/health").json()
     assert body["status"] == "degraded"
     assert body["llm"]["reachable"] is False
     assert "无法连接" in body["llm"]["last_error"] and body["llm"]["model"] == "stub-model"

@@ -42,6 +42,25 @@ def client(app):
     c.close()
 
 
+@pytest.fixture(scope="module")
+def admin_app(app, free_port):
+    """The admin app over the same settings and engine (launched bare: the login is the edge's, tested in e2e)."""
+    settings, engine, _ = app
+    demo = ui.build_admin_ui(settings, engine)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **ui.launch_kwargs(settings))
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def admin(admin_app):
+    c = Client(admin_app, verbose=False)
+    yield c
+    c.close()
+
+
 def _texts(messages) -> str:
     """All text in chatbot messages, whatever shape the client hands back."""
     out = []
@@ -151,7 +170,7 @@ def test_batch_unreadable_xlsx_gives_a_notice(client, tmp_path):
 
 def test_knowledge_base_lists_documents(app, client):
     _, _, _ = app
-    table, dropdown = client.predict(api_name="/documents")
+    table = client.predict(api_name="/documents")
     assert table["headers"] == ui.DOC_HEADERS
     row = table["data"][0]
     assert row[0] == "普陀区民政局2024年工作要点"
@@ -171,34 +190,39 @@ def test_retrieval_test_shows_all_three_scores(app, client):
     assert "<mark>普陀</mark>" in text or "<mark>养老床位</mark>" in text  # the query's terms, marked
 
 
-def test_upload_and_delete_documents(app, client, tmp_path):
+def test_readers_app_has_no_admin_endpoints(client):
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/chat", "/search", "/documents", "/batch"} <= set(named)
+    assert not {"/upload_documents", "/delete_document", "/rebuild", "/feedback"} & set(named)
+
+
+def test_upload_and_delete_documents(app, admin, tmp_path):
     settings, _, _ = app
     doc = tmp_path / "新文件.md"
     doc.write_text("# 标题\n宝山区2022年新增养老床位100张。", encoding="utf-8")
-    status, _, _, _ = client.predict([handle_file(str(doc))], api_name="/upload_documents")
+    status, _, _, _ = admin.predict([handle_file(str(doc))], api_name="/upload_documents")
     assert "已添加：新文件.md" in status
     assert (Path(settings.corpus_dir) / "新文件.md").is_file()
 
-    status, _, _, _ = client.predict([handle_file(str(doc))], api_name="/upload_documents")
+    status, _, _, _ = admin.predict([handle_file(str(doc))], api_name="/upload_documents")
     assert "⚠" in status and "已经有" in status  # same name again: refused, not overwritten
 
-    status, _, _ = client.predict("新文件.md", api_name="/delete_document")
+    status, _, _ = admin.predict("新文件.md", api_name="/delete_document")
     assert status.startswith("✓")
     assert not (Path(settings.corpus_dir) / "新文件.md").exists()
 
 
-def test_upload_rejects_unsupported_type(app, client, tmp_path):
+def test_upload_rejects_unsupported_type(app, admin, tmp_path):
     settings, _, _ = app
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ")
-    status, _, _, _ = client.predict([handle_file(str(exe))], api_name="/upload_documents")
+    status, _, _, _ = admin.predict([handle_file(str(exe))], api_name="/upload_documents")
     assert "⚠" in status and "不支持" in status
     assert not (Path(settings.corpus_dir) / "tool.exe").exists()
 
 
-def test_rebuild_reports_counts(app, client):
-    _, _, _ = app
-    status, _, _ = client.predict(api_name="/rebuild")
+def test_rebuild_reports_counts(admin):
+    status, _, _ = admin.predict(api_name="/rebuild")
     assert status.startswith("✓")
     assert "30 个分块" in status
 
@@ -279,7 +303,7 @@ def test_one_server_serves_the_ui_and_the_api(tmp_path):
     import app as entry
 
     settings = get_settings(data_dir=tmp_path / "data", eval_dir=tmp_path / "eval", corpus_dir=tmp_path)
-    with TestClient(entry.build_app(settings, FakeEngine(settings))) as http:
+    with TestClient(entry.build_app(settings, FakeEngine(settings)), base_url="http://127.0.0.1:7860") as http:
         page = http.get("/")
         assert page.status_code == 200 and "<html" in page.text.lower()
         assert http.get("/widget.js").status_code == 200
@@ -316,7 +340,7 @@ def test_real_engine_end_to_end_through_the_app(tmp_path):
         table = c.predict("普陀 养老床位 2024", 5, api_name="/search")
         assert table["data"][0][1] == "普陀区民政局2024年工作要点"
         assert all(row[3] != "—" or row[4] != "—" for row in table["data"])
-        docs, _ = c.predict(api_name="/documents")
+        docs = c.predict(api_name="/documents")
         assert len(docs["data"]) == 5
     finally:
         c.close()

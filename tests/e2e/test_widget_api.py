@@ -19,7 +19,7 @@ Q = "普陀2024年新增多少养老床位？"
 def app(tmp_path):
     settings = get_settings(data_dir=tmp_path / "data", eval_dir=tmp_path / "eval", corpus_dir=tmp_path)
     engine = FakeEngine(settings)
-    return settings, engine, TestClient(create_api(settings, engine))
+    return settings, engine, TestClient(create_api(settings, engine), base_url="http://127.0.0.1:7860")
 
 
 def events(response) -> list[dict]:

@@ -45,11 +45,18 @@ class GatedEngine(FakeEngine):
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory) -> Iterator[tuple]:
+def page_origin_port() -> int:
+    """The intranet page's port, chosen first: the API allows exactly that origin (scheme, host, port)."""
+    return bs.free_port()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, page_origin_port) -> Iterator[tuple]:
     """The real API over the fake engine, served by uvicorn in a thread; feedback in a temporary folder."""
     if reason := bs.missing():
         pytest.skip(reason)
-    settings = get_settings(data_dir=tmp_path_factory.mktemp("widget") / "data")
+    settings = get_settings(data_dir=tmp_path_factory.mktemp("widget") / "data",
+                            allowed_origins=[f"http://127.0.0.1:{page_origin_port}"])
     engine = GatedEngine(settings)
     port = bs.free_port()
     server = uvicorn.Server(uvicorn.Config(create_api(settings, engine), host="127.0.0.1", port=port,
@@ -68,14 +75,14 @@ def api(tmp_path_factory) -> Iterator[tuple]:
 
 
 @pytest.fixture(scope="module")
-def page_port(api) -> Iterator[int]:
+def page_port(api, page_origin_port) -> Iterator[int]:
     """examples/intranet.html, its script tag pointed at the live API, served on another port."""
     html = (ROOT / "examples" / "intranet.html").read_text(encoding="utf-8")
     assert 'src="http://127.0.0.1:7860/widget.js"' in html
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "index.html").write_text(html.replace("http://127.0.0.1:7860", api[2]), encoding="utf-8")
         handler = functools.partial(QuietHandler, directory=tmp)
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", page_origin_port), handler)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         yield httpd.server_address[1]
