@@ -34,7 +34,9 @@ index: setup
 eval: setup
 	$(VENV)/bin/assistant eval
 
+# Prints figures (torch beside ONNX, machine load with each); asserts nothing on time. About 15 minutes.
 bench: setup
+	uptime
 	$(PY) -m pytest tests/bench -s -p no:cacheprovider -o addopts=""
 
 lint:

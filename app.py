@@ -3,23 +3,31 @@
     python app.py [--host 127.0.0.1] [--port 7860]
 
 Settings come from the environment (ASSISTANT_*) and .env; the flags go on top.
+
+Start-up, each phase printed with its seconds: the engine (index, then the embedder and one warm-up
+question: what the first answer needs), the web framework's import, the web app; then it serves.
+Each thing is loaded once. (Loading the engine in a thread beside the web framework's import was
+tried: on 2 busy cores it was not faster, both being mostly Python under one GIL.)
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
-import sys
 import time
 
-import uvicorn
+_STARTED = time.perf_counter()  # before the imports below: they are the first phase of a start
 
-from assistant.core.errors import AssistantError
-from assistant.core.settings import get_settings
-from assistant.serve.api import create_api
-from assistant.serve.auth import admin_configured, secret
-from assistant.serve.engine import build_engine
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+import uvicorn  # noqa: E402
+
+from assistant.core.errors import AssistantError  # noqa: E402
+from assistant.core.settings import get_settings  # noqa: E402
+from assistant.serve.api import create_api  # noqa: E402
+from assistant.serve.auth import admin_configured, secret  # noqa: E402
+from assistant.serve.engine import build_engine  # noqa: E402
 
 WARM_UP_QUESTION = "普陀2024年新增多少养老床位？"
 
@@ -53,6 +61,29 @@ def exposure_warnings(settings) -> list[str]:
     return out
 
 
+class Phases:
+    """Prints each start-up phase as it ends, with its own seconds and the time since start."""
+
+    def __init__(self, t0: float):
+        self.t0 = t0
+
+    def done(self, name: str, since: float) -> float:
+        now = time.perf_counter()
+        print(f"  {name}：{now - since:.1f} 秒（启动后 {now - self.t0:.1f} 秒）", flush=True)
+        return now
+
+
+def load_engine(settings, phases: Phases):
+    """The engine with its index loaded and the first answer's costs paid (embedder, dictionaries)."""
+    t = time.perf_counter()
+    engine = build_engine(settings, progress=lambda frac, msg: print(f"  [{frac:4.0%}] {msg}", flush=True))
+    docs = engine.documents()
+    t = phases.done(f"载入索引（{len(docs)} 份文档，{sum(d.chunks for d in docs)} 个分块）", t)
+    engine.embedder.load()
+    t = phases.done(f"载入向量模型（{settings.embedder}，{settings.embed_runtime}）", t)
+    engine.ask(WARM_UP_QUESTION)  # tokenizer, jieba dictionary, vocabularies: paid here, not by a user
+    phases.done("预热（回答一个问题）", t)
+    return engine
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,34 +92,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port to listen on (default from settings: 7860)")
     args = parser.parse_args(argv)
 
-    t0 = time.perf_counter()
+    phases = Phases(_STARTED)
+    phases.done("导入程序", _STARTED)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no phoning home
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    noisy_loggers = ("httpx", "urllib3", "jieba", "sentence_transformers", "transformers", "faiss", "llama_index",
-                     "bm25s")
-    for noisy in noisy_loggers:
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Our own messages at INFO; libraries only warn (llama-index logs its loads on the root logger).
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("assistant").setLevel(logging.INFO)
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # it has a handler of its own
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = get_settings(**overrides)
-    print(f"正在加载模型和索引（{settings.index_dir}）；没有索引时会先建立索引，"
-          "首次约需一两分钟……", flush=True)
+    print(f"正在启动（索引 {settings.index_dir}；没有索引时会先建立索引，首次约需一两分钟）……", flush=True)
     try:
-        engine = build_engine(settings, progress=lambda frac, msg: print(f"  [{frac:4.0%}] {msg}", flush=True))
+        engine = load_engine(settings, phases)
+        t = time.perf_counter()
+        import gradio  # noqa: F401
+
+        import assistant.serve.ui  # noqa: F401
+
+        phases.done("导入网页框架", t)
+        t = time.perf_counter()
         app = build_app(settings, engine)
+        phases.done("建立网页界面与 API", t)
     except AssistantError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
-    docs = engine.documents()
-    print(f"已载入 {len(docs)} 份文档，{sum(d.chunks for d in docs)} 个分块。", flush=True)
-    t1 = time.perf_counter()
-    engine.ask(WARM_UP_QUESTION)  # first-call costs (tokenizer, dictionaries) paid here, not by a user
-    print(f"预热完成（{time.perf_counter() - t1:.1f} 秒）。", flush=True)
 
     for line in exposure_warnings(settings):
         print(line, file=sys.stderr, flush=True)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    print(f"启动用时 {time.perf_counter() - t0:.1f} 秒。请在浏览器打开 http://{host}:{settings.port}/"
+    print(f"启动用时 {time.perf_counter() - phases.t0:.1f} 秒。请在浏览器打开 http://{host}:{settings.port}/"
           f"  （API 文档：http://{host}:{settings.port}/docs）", flush=True)
     print(f"管理页面：http://{host}:{settings.port}/admin/（需要管理员登录）" if admin_configured(settings)
           else "未设置管理员凭据：只读模式（见 README“Security / 安全”）。", flush=True)

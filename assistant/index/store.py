@@ -9,11 +9,13 @@ Layout of `settings.index_dir` (plain files, no pickles):
     embcache.npy/.json  passage vectors by content hash, reused by the next build
     bm25/             the keyword index (bm25s files)
 A build writes a sibling temp folder and swaps it in at the end, so a build that dies halfway
-leaves the previous index usable.
+leaves the previous index usable; the passage vectors it had computed wait in a journal beside the
+index (see `passages`) and are not computed again. One build at a time per index folder.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -29,9 +31,9 @@ import numpy as np
 from assistant.core.errors import CorpusError, IndexMismatch, IndexNotBuilt
 from assistant.core.settings import Settings
 from assistant.core.types import BuildReport, Chunk, DocMeta, Document, DocumentInfo, Fact
-from assistant.index.embedding import all_cores
 from assistant.index.integrity import index_files, integrity_problem
 from assistant.index.keywords import KeywordIndex
+from assistant.index.passages import drop_journal, embed_passages, write_cache
 from assistant.ingest.facts import extract_facts
 from assistant.ingest.loading import SUPPORTED, load_corpus
 from assistant.ingest.sectioning import chunk_document
@@ -85,6 +87,10 @@ def read_manifest(index_dir: Path) -> dict | None:
 def index_status(settings: Settings, embedder_name: str) -> str:
     """'ok', 'missing', 'foreign' (other embedder or format), 'damaged' (files do not match the manifest)
     or 'stale' (corpus changed)."""
+    return _status(settings, embedder_name, None)
+
+
+def _status(settings: Settings, embedder_name: str, fingerprint: str | None) -> str:
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         return "missing"
@@ -94,7 +100,7 @@ def index_status(settings: Settings, embedder_name: str) -> str:
     if problem:
         log.warning("索引 %s 未通过校验：%s；将重建索引。", settings.index_dir, problem)
         return "damaged"
-    if manifest.get("fingerprint") != corpus_fingerprint(settings):
+    if manifest.get("fingerprint") != (fingerprint or corpus_fingerprint(settings)):
         return "stale"
     return "ok"
 
@@ -110,11 +116,18 @@ def ensure_index(settings: Settings, embedder, progress: Progress | None = None)
 
 def build_index(settings: Settings, embedder, progress: Progress | None = None, force: bool = False
                 ) -> BuildReport:
-    """Load, clean, chunk, extract facts, embed (reusing cached vectors) and write the index."""
+    """Load, clean, chunk, extract facts, embed (reusing saved vectors) and write the index."""
+    settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir.with_name(settings.index_dir.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process (the CLI, a second app) may be building it
+        return _build(settings, embedder, progress, force)
+
+
+def _build(settings: Settings, embedder, progress: Progress | None, force: bool) -> BuildReport:
     t0 = time.perf_counter()
     say = progress or (lambda frac, msg: None)
     fingerprint = corpus_fingerprint(settings)
-    if not force and index_status(settings, embedder.name) == "ok":
+    if not force and _status(settings, embedder.name, fingerprint) == "ok":
         return BuildReport(rebuilt=False, seconds=time.perf_counter() - t0, **_counts(settings.index_dir))
 
     say(0.02, "读取文档")
@@ -129,7 +142,7 @@ def build_index(settings: Settings, embedder, progress: Progress | None = None, 
         chunks += doc_chunks
         facts += extract_facts(doc, doc_chunks)
     say(0.25, f"向量化 {len(chunks)} 个片段")
-    vectors, embedded = _embed_with_cache(settings.index_dir, embedder, chunks, say)
+    vectors, embedded = embed_passages(settings.index_dir, embedder, [passage_text(c) for c in chunks], say)
 
     say(0.92, "写入索引")
     tmp = settings.index_dir.with_name(settings.index_dir.name + ".building")
@@ -140,6 +153,7 @@ def build_index(settings: Settings, embedder, progress: Progress | None = None, 
         _swap_in(tmp, settings.index_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # a write that failed halfway leaves nothing behind
+    drop_journal(settings.index_dir)
     say(1.0, "完成")
     return BuildReport(documents=len(docs), chunks=len(chunks), facts=len(facts), embedded=embedded,
                        seconds=time.perf_counter() - t0, skipped=list(skipped), rebuilt=True)
@@ -157,7 +171,7 @@ def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
     _write_jsonl(folder / "facts.jsonl", (f.to_dict() for f in facts))
     say(0.2, "写入向量")
     _write_vectors(folder / "vectors.faiss", chunks, vectors)
-    _write_cache(folder, embedder, chunks, vectors)
+    write_cache(folder, embedder.name, [passage_text(c) for c in chunks], vectors)
     say(0.5, "建立关键词索引")
     KeywordIndex.build([c.doc_title + " " + c.section_str + " " + c.text for c in chunks]).save(folder / "bm25")
     manifest = {
@@ -180,53 +194,6 @@ def _counts(index_dir: Path) -> dict:
     m = read_manifest(index_dir) or {}
     return {"documents": m.get("documents", 0), "chunks": m.get("chunks", 0), "facts": m.get("facts", 0),
             "skipped": list(m.get("skipped", []))}
-
-
-def _embed_with_cache(index_dir: Path, embedder, chunks: Sequence[Chunk], say: Progress) -> tuple[np.ndarray, int]:
-    """Vectors for every chunk; texts whose vectors the previous build kept are not embedded again."""
-    cache = _read_cache(index_dir, embedder)
-    texts = [passage_text(c) for c in chunks]
-    keys = [_text_key(embedder.name, t) for t in texts]
-    # Longest first, so each batch pads to texts of about its own length.
-    todo = sorted((i for i, k in enumerate(keys) if k not in cache), key=lambda i: -len(texts[i]))
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for i, k in enumerate(keys):
-        if k in cache:
-            vectors[i] = cache[k]
-
-    batch = 32
-    if todo and hasattr(embedder, "load"):
-        embedder.load()  # loading sets the embedder's own thread count: do it before taking every core
-    with all_cores():
-        for n in range(0, len(todo), batch):
-            ids = todo[n : n + batch]
-            vectors[ids] = embedder.embed([texts[i] for i in ids], kind="passage")
-            say(0.25 + 0.65 * (n + len(ids)) / max(1, len(todo)), f"向量化 {n + len(ids)}/{len(todo)}")
-    return vectors, len(todo)
-
-
-def _text_key(embedder_name: str, text: str) -> str:
-    return hashlib.sha256(f"{embedder_name}\n{text}".encode()).hexdigest()[:24]
-
-
-def _read_cache(index_dir: Path, embedder) -> dict[str, np.ndarray]:
-    keys_path, vec_path = index_dir / "embcache.json", index_dir / "embcache.npy"
-    if not (keys_path.is_file() and vec_path.is_file()):
-        return {}
-    try:
-        meta = json.loads(keys_path.read_text(encoding="utf-8"))
-        if meta.get("embedder") != embedder.name:
-            return {}
-        vecs = np.load(vec_path, allow_pickle=False)
-        return dict(zip(meta["keys"], vecs, strict=True))
-    except (OSError, ValueError, KeyError):
-        return {}
-
-
-def _write_cache(folder: Path, embedder, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-    keys = [_text_key(embedder.name, passage_text(c)) for c in chunks]
-    (folder / "embcache.json").write_text(json.dumps({"embedder": embedder.name, "keys": keys}), encoding="utf-8")
-    np.save(folder / "embcache.npy", vectors, allow_pickle=False)
 
 
 def _write_vectors(path: Path, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

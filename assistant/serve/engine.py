@@ -18,7 +18,7 @@ from assistant.answer.generation import get_generator
 from assistant.answer.retrieval import search
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, BuildReport, DocumentInfo, Hit, Status, Turn
-from assistant.index.embedding import get_embedder
+from assistant.index.embedding import QueryCache, get_embedder
 from assistant.index.store import build_index, ensure_index, load_index
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,14 @@ class Engine:
 
     def __init__(self, settings: Settings, progress: Callable[[float, str], None] | None = None):
         self.settings = settings
-        self.embedder = get_embedder(settings)
+        self.embedder = QueryCache(get_embedder(settings), settings.query_cache_size)
         ensure_index(settings, self.embedder, progress=progress)  # builds it when missing or stale
         self.index = load_index(settings, self.embedder)
         self.context = build_context(self.index, settings)
         self.generator = get_generator(settings)
-        self._lock = threading.Lock()
+        # Only rebuilds take it, one at a time: questions run side by side, each on the index and
+        # context it started with; a rebuild swaps the new ones in with one assignment.
+        self._rebuild_lock = threading.Lock()
         self._warn_if_llm_unusable()
 
     def _warn_if_llm_unusable(self) -> None:
@@ -67,10 +69,11 @@ class Engine:
     def ask_stream(self, question: str, history: Sequence[Turn | str] = ()) -> Iterator[str | Status | Answer]:
         """Yield `Status` lines while an LLM works, checked pieces of the answer text, then the final `Answer`."""
         t0 = time.perf_counter()
-        offline = answer_question(self.context, self.embedder, question, history,
+        context = self.context  # the same one throughout, even if a rebuild swaps in another meanwhile
+        offline = answer_question(context, self.embedder, question, history,
                                   max_chars=self.settings.max_question_chars)
         final = offline
-        for item in self.generator.stream(question, offline, self.index):
+        for item in self.generator.stream(question, offline, context.index):
             if isinstance(item, Answer):
                 final = item
             else:
@@ -83,10 +86,11 @@ class Engine:
 
     def rebuild(self, progress: Callable[[float, str], None] | None = None) -> BuildReport:
         """Re-index the corpus folder (unchanged documents reuse their vectors) and reload."""
-        with self._lock:
+        with self._rebuild_lock:
             report = build_index(self.settings, self.embedder, progress=progress)
-            self.index = load_index(self.settings, self.embedder)
-            self.context = build_context(self.index, self.settings)
+            index = load_index(self.settings, self.embedder)
+            self.context = build_context(index, self.settings)
+            self.index = index
         return report
 
 

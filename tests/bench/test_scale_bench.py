@@ -8,8 +8,9 @@ hours. So the dense scores say nothing about relevance here; the figures are abo
 of the same code paths: `indexing.write_index` (the FAISS IndexFlatIP through llama-index's
 FaissVectorStore, the embedding cache, bm25s over jieba tokens, the JSONL files), `load_index` and
 `retrieval.search` (dense + BM25 + rank fusion + metadata weights). Queries are the gold questions,
-embedded by the real e5-small (torch on 1 thread): search is timed with and without that
-query embedding.
+embedded by the real e5-small on each runtime (torch, ONNX fp32, ONNX int8; one thread a query):
+search is timed with and without that query embedding. Real passage vectors for 100k chunks would
+take about 1.5 hours of embedding on these 2 cores (≈ 15-25 passages/s), so they are not made here.
 
 Build and serve each run in a fresh process, so their peak resident memory (VmHWM, reset between
 phases) is their own; both load the embedder, as `assistant index` and the app do.
@@ -139,16 +140,23 @@ def _percentiles(ms: list[float]) -> dict:
             "n": len(ms)}
 
 
-def _embedder(out: dict):
-    """The real e5-small, loaded, with torch on one thread; load time and RSS recorded in `out`."""
-    t0 = time.perf_counter()
-    import torch
+class NamedAs:
+    """An embedder answering to another's name: the int8 model serving an index of random vectors."""
 
+    def __init__(self, embedder, name: str):
+        self.inner, self.name, self.dim = embedder, name, embedder.dim
+
+    def embed(self, texts: Sequence[str], kind: str) -> np.ndarray:
+        return self.inner.embed(texts, kind)
+
+
+def _embedder(out: dict, runtime: str = "onnx"):
+    """The real e5-small on `runtime`, loaded (1 thread a query); load time and RSS recorded in `out`."""
+    t0 = time.perf_counter()
     from assistant.core.settings import Settings
     from assistant.index.embedding import get_embedder
 
-    torch.set_num_threads(1)  # see test_index_bench: on 2 shared cores one thread is faster for a query
-    embedder = get_embedder(Settings())
+    embedder = get_embedder(Settings(embed_runtime=runtime))
     embedder.load()
     out["load_embedder_s"] = time.perf_counter() - t0
     out["rss_embedder_mb"] = _rss_mb()[0]
@@ -160,7 +168,7 @@ def build(folder: Path, n_chunks: int) -> dict:
     from assistant.index.store import write_index
 
     out: dict = {"chunks": n_chunks, "docs": N_DOCS}
-    embedder = _embedder(out)
+    embedder = _embedder(out, "onnx")
     t0 = time.perf_counter()
     docs, chunks = synthetic_corpus(n_chunks, N_DOCS)
     vectors = random_unit_vectors(len(chunks), embedder.dim)
@@ -186,14 +194,17 @@ def build(folder: Path, n_chunks: int) -> dict:
     return out
 
 
-def serve(folder: Path) -> dict:
+def serve(folder: Path, runtime: str) -> dict:
     """Child-process body: load the index as the app does and search with the gold questions."""
     from assistant.answer.retrieval import search
     from assistant.core.settings import Settings
+    from assistant.index.embedding import e5_name
     from assistant.index.store import load_index
 
-    out: dict = {}
-    embedder = _embedder(out)
+    out: dict = {"runtime": runtime}
+    embedder = _embedder(out, runtime)
+    if embedder.name != e5_name():  # int8: the random vectors are no more its space than fp32's
+        embedder = NamedAs(embedder, e5_name())
     t0 = time.perf_counter()
     index = load_index(Settings(index_dir=folder), embedder)
     out["load_index_s"] = time.perf_counter() - t0
@@ -229,7 +240,8 @@ def serve(folder: Path) -> dict:
 
 def _child(*args: str) -> tuple[dict, float]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    proc = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # this checkout's code
     wall = time.perf_counter() - t0
     return json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith(MARK))[len(MARK):]), wall
 
@@ -237,13 +249,13 @@ def _child(*args: str) -> tuple[dict, float]:
 def test_scale_figures(tmp_path):
     folder = tmp_path / "index"
     b, b_wall = _child("build", str(folder), str(N_CHUNKS))
-    s, s_wall = _child("serve", str(folder))
+    served = [_child("serve", str(folder), runtime) for runtime in ("torch", "onnx", "onnx-int8")]
 
     def p(d: dict) -> str:
         return f"p50 {d['p50']:6.1f} ms  p95 {d['p95']:6.1f} ms  max {d['max']:6.1f} ms  (n={d['n']})"
 
     print(f"\n[scale bench] {b['chunks']:,} synthetic chunks ({b['chars'] / 1e6:.1f}M chars) in {b['docs']} documents; "
-          "RANDOM unit vectors (384-d), real e5-small query vectors; torch 1 thread")
+          "RANDOM unit vectors (384-d), real e5-small query vectors (1 thread a query)")
     print(f"  build process ({b_wall:.0f} s wall): load embedder {b['load_embedder_s']:.1f} s "
           f"(RSS {b['rss_embedder_mb']:.0f} MB), synthesise {b['synthesise_s']:.1f} s (RSS {b['rss_synth_mb']:.0f} MB)")
     print(f"    write_index {b['build_s']:.1f} s, {b['disk_mb']:.0f} MB on disk ({b['load_before']} → {b['load_after']}):")
@@ -251,7 +263,12 @@ def test_scale_figures(tmp_path):
         print(f"      {ph['phase']:<10} {ph['s']:6.1f} s   peak RSS {ph['peak_mb']:6.0f} MB")
     print(f"    build peak RSS {b['rss_build_peak_mb']:.0f} MB"
           f"{'' if b['reset_peak'] else ' (per-phase peaks NOT reset: all are the process peak)'}")
-    print(f"  serve process ({s_wall:.0f} s wall): load embedder {s['load_embedder_s']:.1f} s "
+    for s, s_wall in served:
+        _print_serve(s, s_wall, p)
+
+
+def _print_serve(s: dict, s_wall: float, p) -> None:
+    print(f"  serve process, {s['runtime']} ({s_wall:.0f} s wall): load embedder {s['load_embedder_s']:.1f} s "
           f"(RSS {s['rss_embedder_mb']:.0f} MB), load_index {s['load_index_s']:.1f} s (RSS {s['rss_loaded_mb']:.0f} MB); "
           f"after searching RSS {s['rss_serve_mb']:.0f} MB, peak {s['rss_serve_peak_mb']:.0f} MB")
     print(f"    search incl. query embedding  {p(s['search_with_embed'])}  ({s['load_before']})")
@@ -260,5 +277,5 @@ def test_scale_figures(tmp_path):
 
 
 if __name__ == "__main__":
-    result = build(Path(sys.argv[2]), int(sys.argv[3])) if sys.argv[1] == "build" else serve(Path(sys.argv[2]))
+    result = build(Path(sys.argv[2]), int(sys.argv[3])) if sys.argv[1] == "build" else serve(Path(sys.argv[2]), sys.argv[3])
     print(MARK + json.dumps(result))

@@ -98,7 +98,7 @@ def built(tmp_path_factory):
         t0 = time.perf_counter()
         e5_convert.ensure_st_folder(cache / E5_FOLDER)
         t1 = time.perf_counter()
-        emb = get_embedder(Settings(model_cache_dir=cache))
+        emb = get_embedder(Settings(model_cache_dir=cache, embed_runtime="torch"))
         emb.load()
         t2 = time.perf_counter()
         emb.embed(["热身"], "query")

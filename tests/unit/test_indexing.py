@@ -316,21 +316,59 @@ def _many_sections(n: int) -> str:
     return f"2023年静安民政工作要点\n\n上海市静安区民政局\n\n一、重点工作\n\n{body}\n"
 
 
-def test_a_build_that_dies_halfway_leaves_the_previous_index(built):
+def _siblings(settings: Settings) -> list[str]:
+    """What lies beside the index folder, the build lock (not a leftover) aside."""
+    return sorted(p.name for p in settings.index_dir.parent.iterdir() if p.name != "index.lock")
+
+
+def test_a_build_that_dies_halfway_leaves_the_previous_index_and_its_vectors_resume(built):
     settings, embedder, first = built
     before = snapshot(settings.index_dir)
-    (settings.corpus_dir / "jingan.txt").write_text(_many_sections(45), encoding="utf-8")
+    (settings.corpus_dir / "jingan.txt").write_text(_many_sections(150), encoding="utf-8")
 
-    dying = FailingEmbedder(fail_on_batch=2)
+    dying = FailingEmbedder(fail_on_batch=3)
     with pytest.raises(RuntimeError, match="embedder died"):
         build_index(settings, dying)
-    assert sum(k == "passage" for k, _ in dying.calls) == 1  # it got through one batch, then died
+    done = passage_calls(dying)
+    assert sum(k == "passage" for k, _ in dying.calls) == 2 and done  # two groups, then it died
 
     assert snapshot(settings.index_dir) == before
-    assert sorted(p.name for p in settings.index_dir.parent.iterdir()) == ["corpus", "index"]
+    assert _siblings(settings) == ["corpus", "index", "index.journal"]  # the two groups' vectors
     index = load_index(settings, embedder)
     assert len(index.chunks) == first.chunks
     assert index_status(settings, embedder.name) == "stale"  # the next start tries again
+
+    resumed = CharHashEmbedder()
+    report = build_index(settings, resumed)
+    again = passage_calls(resumed)
+    assert not set(again) & set(done)  # what the dead build computed is not computed again
+    assert report.embedded == len(again) and report.chunks == first.chunks + len(done) + len(again)
+    assert _siblings(settings) == ["corpus", "index"]  # journal dropped once the index holds it
+    fresh = load_index(settings, embedder)
+    rows = fresh.vector_store.client.reconstruct_n(0, len(fresh.chunks))
+    np.testing.assert_allclose(rows, embedder.embed([passage_text(c) for c in fresh.chunks], "passage"), atol=1e-6)
+
+
+def test_a_journal_cut_off_mid_write_keeps_only_whole_entries(tmp_path):
+    from assistant.index.passages import Journal
+
+    journal = Journal(tmp_path / "j", "fake", 2)
+    journal.start()
+    journal.append(["a", "b"], np.array([[1, 0], [0, 1]], dtype=np.float32))
+    with (tmp_path / "j" / "vectors.f32").open("ab") as f:  # killed after a row and a half ...
+        f.write(np.array([0.6, 0.8, 0.5], dtype=np.float32).tobytes())
+    with (tmp_path / "j" / "keys.txt").open("ab") as f:  # ... and half a key
+        f.write(b"c")
+    got = journal.read()
+    assert sorted(got) == ["a", "b"]
+    np.testing.assert_array_equal(got["b"], [0, 1])
+    journal.start()
+    journal.append(["d"], np.array([[0.6, 0.8]], dtype=np.float32))  # later writes line up again
+    got = Journal(tmp_path / "j", "fake", 2).read()
+    assert sorted(got) == ["a", "b", "d"]
+    np.testing.assert_allclose(got["d"], [0.6, 0.8])
+    assert Journal(tmp_path / "j", "other-embedder", 2).read() == {}
+    assert Journal(tmp_path / "j", "fake", 3).read() == {}
 
 
 def test_a_build_that_dies_while_writing_leaves_the_previous_index(built, monkeypatch):
@@ -349,7 +387,7 @@ def test_a_build_that_dies_while_writing_leaves_the_previous_index(built, monkey
     monkeypatch.undo()
 
     assert snapshot(settings.index_dir) == before
-    assert sorted(p.name for p in settings.index_dir.parent.iterdir()) == ["corpus", "index"]
+    assert _siblings(settings) == ["corpus", "index", "index.journal"]
     assert len(load_index(settings, embedder).chunks) == first.chunks
     report = build_index(settings, embedder)  # and the next build goes through
     assert report.rebuilt and "800张" in {f.as_written for f in load_index(settings, embedder).facts}
@@ -406,3 +444,17 @@ def test_a_no_op_rebuild_still_reports_the_skipped_files(tmp_path):
     again = build_index(settings, CharHashEmbedder())
     assert again.rebuilt is False
     assert again.skipped == first.skipped and len(first.skipped) == 1
+
+
+def test_build_progress_says_how_far_how_fast_and_how_long_is_left(tmp_path):
+    import re
+
+    write_corpus(tmp_path / "corpus")
+    (tmp_path / "corpus" / "jingan.txt").write_text(_many_sections(150), encoding="utf-8")
+    calls: list[tuple[float, str]] = []
+    report = build_index(make_settings(tmp_path), CharHashEmbedder(), progress=lambda f, m: calls.append((f, m)))
+    fracs = [f for f, _ in calls]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0
+    rates = [m for _, m in calls if re.fullmatch(r"向量化 \d+/\d+ 段（[\d.]+ 段/秒，约剩 \d+ (秒|分钟)）", m)]
+    assert len(rates) >= 3  # one line per saved group
+    assert rates[-1].startswith(f"向量化 {report.embedded}/{report.embedded} 段")

@@ -100,7 +100,8 @@ def mount_ui(app, settings: Settings, engine):
         app = gr.mount_gradio_app(app, admin, path="/admin", auth_dependency=Authenticator(settings).gradio_admin,
                                   **common)
         apps.append(admin)
-    reader = build_ui(settings, engine)
+    # Gradio runs one event at a time per listener unless told otherwise: let chats run side by side.
+    reader = build_ui(settings, engine).queue(default_concurrency_limit=settings.ui_concurrency)
     app = gr.mount_gradio_app(app, reader, path="/", **common)
     apps.append(reader)
     for blocks in apps:

@@ -1,0 +1,147 @@
+"""e5-small on ONNX Runtime: the same weights as the torch folder, without torch or transformers.
+
+The model is exported once from the sentence-transformers folder (see `onnx_export`); serving needs
+only `onnxruntime`, `tokenizers` and numpy. fp32 gives the torch vectors (cosine ≥ 0.999, checked in
+tests/test_onnx_embedder.py) and so shares their name in the index manifest: an index built on torch
+is served by ONNX fp32 and back. int8 is another vector space with its own name.
+
+One session with one intra-op thread serves every request: `InferenceSession.run` is thread-safe and
+releases the GIL, so two requests on two cores run side by side. A batch of passages is split over
+`build_threads` workers on the same session, which keeps 2 cores busy without a second model in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.core.errors import BackendUnavailable
+from assistant.index.embedding import (
+    E5_FOLDER,
+    Embedder,
+    Kind,
+    check_kind,
+    e5_name,
+    length_batches,
+    normalize_rows,
+)
+from assistant.index.onnx_export import MODEL_FILES, ONNX_FOLDER, ensure_onnx_folder, read_config
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the token vectors the attention mask keeps: [batch, seq, dim] x [batch, seq] -> [batch, dim]."""
+    m = mask.astype(np.float32)[..., None]
+    return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+
+
+class OnnxE5Embedder(Embedder):
+    """multilingual-e5-small exported to ONNX (fp32, or int8 weights), run by ONNX Runtime on CPU."""
+
+    dim = 384
+
+    def __init__(self, cache_dir: Path, int8: bool = False, threads: int = 1, build_threads: int = 2,
+                 batch_tokens: int = 4096, batch_size: int = 64):
+        self.cache_dir = Path(cache_dir).expanduser()
+        self.folder = self.cache_dir / ONNX_FOLDER
+        self.int8 = int8
+        self.threads = max(1, threads)
+        self.build_threads = max(1, build_threads)
+        self.batch_tokens = batch_tokens  # a batch holds at most this many tokens, padding included
+        self.batch_size = batch_size
+        self._pad_id = 1
+        self.name = e5_name() + (":int8" if int8 else "")
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._prompts: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def model_path(self) -> Path:
+        return self.folder / MODEL_FILES[self.int8]
+
+    def load(self) -> OnnxE5Embedder:
+        """Export when needed (once, with torch), then open the session and tokenizer (thread-safe)."""
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._open()
+        return self
+
+    def _open(self) -> None:
+        try:
+            ensure_onnx_folder(self.folder, self.cache_dir / E5_FOLDER, int8=self.int8)
+        except Exception as exc:  # torch missing, disk full, unwritable cache folder ...
+            raise BackendUnavailable(
+                f"无法在 {self.folder} 生成 ONNX 向量模型（{type(exc).__name__}: {exc}）。"
+                "请检查缓存目录（ASSISTANT_MODEL_CACHE_DIR）是否可写、磁盘空间是否充足，"
+                "或改用 ASSISTANT_EMBED_RUNTIME=torch。"
+            ) from exc
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            config = read_config(self.folder) or {}
+            tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            tokenizer.enable_truncation(int(config["max_seq_length"]))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.log_severity_level = 3  # warnings about unused initialisers are noise
+            session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise BackendUnavailable(
+                f"无法加载 ONNX 向量模型 {self.model_path}（{type(exc).__name__}: {exc}）。"
+                f"请删除文件夹 {self.folder} 后重试（会重新导出），或改用 ASSISTANT_EMBED_RUNTIME=torch。"
+            ) from exc
+        self._prompts = dict(config.get("prompts") or {})
+        self.dim = int(config.get("dim", self.dim))
+        self._pad_id = int(config["pad_id"])
+        self._tokenizer = tokenizer
+        self._session = session
+
+    def prompt(self, kind: Kind) -> str:
+        """The folder's prompt for `kind` ("passage" falls back to "document"), or ""."""
+        candidates = ("query",) if kind == "query" else ("passage", "document")
+        return next((self._prompts[c] for c in candidates if self._prompts.get(c)), "")
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        check_kind(kind)
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self.load()
+        prompt = self.prompt(kind)
+        encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
+        batches = length_batches([len(e.ids) for e in encodings], self.batch_tokens, self.batch_size)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if len(batches) > 1 and self.build_threads > 1:
+            parts = self._workers().map(lambda b: self._run([encodings[i] for i in b]), batches)
+        else:
+            parts = (self._run([encodings[i] for i in b]) for b in batches)
+        for ids, vectors in zip(batches, parts, strict=True):
+            out[ids] = vectors
+        return out
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.build_threads, thread_name_prefix="onnx-embed")
+            return self._pool
+
+    def _run(self, encodings: list) -> np.ndarray:
+        """One batch through the session, padded to its longest text: mean pooling, then unit length."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return normalize_rows(mean_pool(hidden, mask))
