@@ -296,25 +296,3 @@ def test_real_engine_end_to_end_through_the_app(tmp_path):
     finally:
         c.close()
         demo.close()
-
-
-def test_batch_summary_names_failed_rows():
-    from assistant.serve.batch_files import BatchSummary
-
-    s = BatchSummary(total=3, answered=1, not_found=1, errors=1, seconds=2.0, error_ids=["7"])
-    assert ui.batch_summary(s) == ("共 3 条问题：找到答案 1 条，文件中未找到 1 条，出错 1 条；用时 2.0 秒。"
-                                   "出错的序号：7。")
-
-
-@pytest.mark.parametrize("years, shown", [((2024,), "2024"), ((2021, 2022, 2023, 2024, 2025), "2021–2025"),
-                                          ((2021, 2023), "2021、2023"), ((), "")])
-def test_documents_table_shows_year_ranges(years, shown):
-    from assistant.core.types import DocMeta
-    from assistant.serve.engine import DocumentInfo
-
-    class OneDocument:
-        def documents(self):
-            return [DocumentInfo(doc_id="d", source="a.txt", meta=DocMeta(title="t", years=years), chunks=1,
-                                 facts=2)]
-
-    assert ui.documents_table(OneDocument())[0][5] == shown
