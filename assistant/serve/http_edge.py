@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import posixpath
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +29,7 @@ from assistant.serve import guard
 log = logging.getLogger(__name__)
 
 CORS_PATHS = ("/api/", "/v1/")
+SAFE_METHODS = (b"GET", b"HEAD", b"OPTIONS")
 INTERNAL_ERROR = "服务器内部出错，已记录日志：请稍后重试或联系管理员。"
 
 # error class -> (HTTP status, error type)
@@ -43,6 +46,21 @@ ERROR_STATUS: dict[type[AssistantError], tuple[int, str]] = {
 def error_body(kind: str, message: str) -> dict[str, Any]:
     """The one JSON shape of every error: {"error": {"type", "message"}}."""
     return {"error": {"type": kind, "message": message}}
+
+
+def normal_path(path: str) -> str:
+    """The path as routing could resolve it: repeated slashes and dot segments folded."""
+    folded = posixpath.normpath("/" + path.lstrip("/"))
+    return folded + "/" if path.endswith("/") and folded != "/" else folded
+
+
+async def send_json(send, status: int, kind: str, message: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    """One Chinese JSON error (`error_body`, plus Gradio's `detail`), sent straight from a middleware."""
+    body = json.dumps({**error_body(kind, message), "detail": message}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        *headers]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def check_question(question: str, settings: Settings) -> str:

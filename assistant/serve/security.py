@@ -17,24 +17,29 @@ import ipaddress
 import json
 import logging
 import os
-import posixpath
 import socket
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import Settings
-from assistant.serve.auth import ADMIN, API_PREFIXES, Authenticator, refusal, required_role
-from assistant.serve.http_edge import INTERNAL_ERROR, OriginGuard, error_body, origin_of, same_origin
+from assistant.serve.auth import ADMIN, ANONYMOUS, API_PREFIXES, Authenticator, refusal, required_role
+from assistant.serve.body_guard import UPLOAD_PATHS, BodyGuard
+from assistant.serve.http_edge import (
+    INTERNAL_ERROR,
+    SAFE_METHODS,
+    OriginGuard,
+    normal_path,
+    origin_of,
+    same_origin,
+    send_json,
+)
 from assistant.serve.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARD_BINDS = ("0.0.0.0", "::", "")
-SAFE_METHODS = (b"GET", b"HEAD", b"OPTIONS")
-UPLOAD_PATHS = ("/gradio_api/upload", "/admin/gradio_api/upload", "/api/documents")
-FILES_PER_UPLOAD = 10  # one upload request may carry this many files of max_upload_bytes
 ASK_PATHS = ("/api/ask", "/api/search", "/api/feedback", "/v1/")  # /api/ask/stream included
 GRADIO_RUN = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
 FILE_ROUTE = "/gradio_api/file="
@@ -42,23 +47,8 @@ OURS = (b"x-error-language", b"zh")  # marks a refusal the edge wrote itself: Ch
 REFUSED_ROUTES = ("/gradio_api/proxy=", "/gradio_api/mcp", "/gradio_api/vibe")
 
 
-def normal_path(path: str) -> str:
-    """The path as routing could resolve it: repeated slashes and dot segments folded."""
-    folded = posixpath.normpath("/" + path.lstrip("/"))
-    return folded + "/" if path.endswith("/") and folded != "/" else folded
-
-
 def _strip_admin(path: str) -> str:
     return path[len("/admin"):] if path.startswith("/admin/") else path
-
-
-async def send_json(send, status: int, kind: str, message: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-    """One Chinese JSON error (`error_body`, plus Gradio's `detail`), sent straight from a middleware."""
-    body = json.dumps({**error_body(kind, message), "detail": message}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        *headers]})
-    await send({"type": "http.response.body", "body": body})
 
 
 async def send_refusal(send, scope, status: int, kind: str, message: str,
@@ -292,12 +282,16 @@ class RequestGate:
             log.warning("refused file %r for %s", inner[len(FILE_ROUTE):][:200], who.client)
             await send_json(send, 403, "file_not_allowed", "这个文件不能下载：只能下载本页面生成或上传的文件。")
             return
-        if method == b"POST" and (path.startswith(ASK_PATHS) or inner.startswith(GRADIO_RUN)):
+        # Anonymous uploads (Gradio's file inputs on the public page) count as asks: no one fills the
+        # upload folder faster than the rate allows.
+        counted = (path.startswith(ASK_PATHS) or inner.startswith(GRADIO_RUN)
+                   or (path in UPLOAD_PATHS and who.role == ANONYMOUS))
+        if method == b"POST" and counted:
             wait = self.limiter.take(who.client)
             if wait:
                 per = self.settings.rate_limit_per_minute
                 await send_json(send, 429, "rate_limited",
-                                f"请求太频繁：每个用户每分钟最多提问或检索 {per} 次，请 {wait} 秒后再试。",
+                                f"请求太频繁：每个用户每分钟最多提问、检索或上传 {per} 次，请 {wait} 秒后再试。",
                                 [(b"retry-after", str(wait).encode())])
                 return
         scope.setdefault("state", {})["identity"] = who
@@ -310,116 +304,6 @@ class RequestGate:
         target = Path(os.path.realpath(requested))
         root = upload_folder()
         return target != root and target.is_relative_to(root)
-
-
-# ---------------------------------------------------------------- bodies
-
-def _surrogate_in(value: Any) -> bool:
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(_surrogate_in(k) or _surrogate_in(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_surrogate_in(v) for v in value)
-    return False
-
-
-class BodyGuard:
-    """Bodies no bigger than the limits (413); JSON bodies valid UTF-8 without lone surrogates (400)."""
-
-    def __init__(self, app, settings: Settings):
-        self.app = app
-        self.settings = settings
-
-    def limit(self, path: str) -> int:
-        if path in UPLOAD_PATHS:
-            return self.settings.max_upload_bytes * FILES_PER_UPLOAD + 1024 * 1024
-        return self.settings.max_request_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"].encode() in SAFE_METHODS:
-            await self.app(scope, receive, send)
-            return
-        path = normal_path(scope["path"])
-        limit = self.limit(path)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
-        length = headers.get("content-length", "")
-        if length and (not length.isdigit() or int(length) > limit):
-            await self.too_big(send, limit)
-            return
-        if path in UPLOAD_PATHS:
-            await self.counted(scope, receive, send, limit)
-            return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > limit:
-                await self.too_big(send, limit)
-                return
-        problem = self.problem(body, headers.get("content-type", ""))
-        if problem:
-            await send_json(send, 400, "bad_text", problem)
-            return
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    def problem(self, body: bytes, content_type: str) -> str | None:
-        """Why a JSON body cannot be read as text (bad UTF-8, a lone surrogate), or None."""
-        if "json" not in content_type and not body.lstrip().startswith((b"{", b"[")):
-            return None
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as e:
-            return f"请求内容不是合法的 UTF-8 编码（第 {e.start} 个字节处）：请以 UTF-8 编码发送 JSON。"
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None  # the endpoint says what is wrong with it
-        if _surrogate_in(data):
-            return "请求里有无法识别的字符（单独的代理码元，例如 \\ud800）：请删除乱码字符后重试。"
-        return None
-
-    async def counted(self, scope, receive, send, limit: int) -> None:
-        """Pass a streamed upload on, cut off with a 413 once it passes the limit."""
-        seen, refused, started = 0, False, False
-
-        async def counting_receive():
-            nonlocal seen, refused
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit and not refused:
-                refused = True
-                if not started:
-                    await self.too_big(send, limit)
-                return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message):
-            nonlocal started
-            if refused:
-                return  # our 413 went out; whatever the app says after the cut is dropped
-            started = True
-            await send(message)
-
-        await self.app(scope, counting_receive, guarded_send)
-
-    async def too_big(self, send, limit: int) -> None:
-        mb = self.settings.max_upload_bytes / 1048576
-        await send_json(send, 413, "too_large",
-                        f"请求太大（上限 {limit / 1048576:.1f} MB）：每个上传文件不能超过 {mb:.0f} MB，"
-                        "问题和对话历史请控制在规定字数内。")
 
 
 def install_security(app, settings: Settings) -> None:

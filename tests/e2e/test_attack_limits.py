@@ -123,3 +123,17 @@ def test_a_request_over_its_time_budget_is_a_503_in_chinese(tmp_path):
             r = c.post(path, json=body)  # a stream too: its first piece is awaited before any header goes out
             assert r.status_code == 503, (path, r.status_code)
             assert r.json()["error"]["type"] == "too_busy" and "秒内没有完成" in chinese(r)
+
+
+def test_anonymous_uploads_count_against_the_client_rate(tmp_path):
+    """Anyone may upload to the public page's file inputs; a flood of uploads is stopped like a flood of asks."""
+    settings = make_settings(tmp_path, rate_limit_per_minute=6, rate_limit_burst=2, trusted_proxies=["127.0.0.1"])
+    with serve(settings) as url, httpx.Client(base_url=url) as c:
+        flood = {"X-Forwarded-For": "10.0.0.70"}
+        files = {"files": ("问题.csv", "问题\n普陀2024年新增多少养老床位？\n".encode(), "text/csv")}
+        codes = [c.post("/gradio_api/upload", files=files, headers=flood).status_code for _ in range(3)]
+        assert codes[:2] == [200, 200] and codes[2] == 429, codes
+        r = c.post("/gradio_api/upload", files=files, headers=flood)
+        assert "上传" in chinese(r) and int(r.headers["retry-after"]) >= 1
+        other = c.post("/gradio_api/upload", files=files, headers={"X-Forwarded-For": "10.0.0.71"})
+        assert other.status_code == 200
