@@ -103,7 +103,7 @@ def _checked(ctx: AnswerContext, answer: Answer) -> Answer:
 
 def _with_context(query: Query, history: Sequence[Turn | str]) -> Query:
     """A follow-up that took its subject from the conversation carries the earlier question's words."""
-    if not history or "subject" not in query.inherited:
+    if not history or not {"subject", "context"} & set(query.inherited):
         return query
     last = history[-1]
     prev = last.question if isinstance(last, Turn) else str(last)

@@ -23,7 +23,7 @@ from assistant.text.places import gazetteer
 
 _JOIN = re.compile(r"^(那么?|那)?(和|跟|与|同|加上|再加上|连同|对比|相比|比)")
 _MARKER = re.compile(
-    r"^(那么|那如果|那要是|那(?![些里])|如果是|要是|还有|同样|同理|换成|换作|换个|改成|改为|再看|再问|另外|然后)"
+    r"^(那么|那如果|那要是|那(?![些里])|如果是|要是|还有|同样|同理|换成|换作|换个|改成|改为|再看|再问|另外|然后|其中)"
     r"|呢[？?！!。.]*$|的呢|怎么样[？?]*$|(也|同样|又)(是)?(多少|几)"
 )
 
@@ -71,10 +71,12 @@ def _inherit(cur: Query, prev: Query) -> Query:
         fields.update(year=prev.year, years=prev.years, period=prev.period)
         inherited.append("year")
     same_subject = cur.subject is None or cur.subject == prev.subject
+    marked = has_followup_marker(cur.text)
     if cur.subject is None and prev.subject:
         fields["subject"] = prev.subject
         inherited.append("subject")
-    marked = has_followup_marker(cur.text)
+    elif marked and cur.subject and prev.subject and cur.subject not in prev.subject:
+        inherited.append("context")  # 农村的呢 / 支出呢 / 其中住户存款: narrows or swaps part of the last subject
     if cur.qualifier is None and prev.qualifier and (same_subject or marked):
         fields["qualifier"] = prev.qualifier
         inherited.append("qualifier")

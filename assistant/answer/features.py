@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.matching import bigrams, question_content, unit_matches, weighted_coverage
+from assistant.answer.matching import bigrams, gram_weight, question_content, unit_matches, weighted_coverage
 from assistant.core.types import Fact, Query
 from assistant.text.numbers import UNITS
 
@@ -148,7 +148,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     sentence = doc_text[fact.sentence_start:fact.sentence_end]
     own = own_stretch(doc_text, fact.start, fact.end)
     before = doc_text[max(c0, fact.start - 12):fact.start]
-    cov = lambda t: weighted_coverage(set(asked.content), bigrams(t), idf)  # noqa: E731
+    cov = lambda t: weighted_coverage(set(asked.content), bigrams(t, chars=True), idf)  # noqa: E731
     pct = fact.unit in ("%", "个百分点", "‰")
     change = bool(_CHANGE_BEFORE.search(doc_text[max(c0, fact.start - 6):fact.start]))
     unit_known = asked.unit is not None
@@ -158,7 +158,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     qualifiers = set(fact.qualifiers) | ({fact.qualifier} if fact.qualifier else set())
     chinese = not any(ch.isdigit() for ch in fact.as_written)
     p0 = max(fact.sentence_start, text_rfind_any(doc_text, "，；：", fact.sentence_start, c0 - 1) + 1)
-    own_bigrams = bigrams(own)
+    own_bigrams = bigrams(own, chars=True)
     return {
         "own": cov(own),
         "clause": cov(doc_text[c0:c1]),
@@ -187,7 +187,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
         "subject": cov(fact.subject) if fact.subject else 0.0,
         "subject_precision": _precision(fact.subject, asked.content, idf),
-        "rarest_missing": _rarest_missing(asked.content, bigrams(sentence), idf),
+        "rarest_missing": _rarest_missing(asked.content, bigrams(sentence, chars=True), idf),
     }
 
 
@@ -196,9 +196,8 @@ def _rarest_missing(content: frozenset[str], hay: set[str], idf: dict[str, float
     question's highest IDF): 家庭照护床位 asked, 认知障碍照护床位 written, 家庭 is missing."""
     if not content:
         return 0.0
-    unseen = idf.get("", 1.0)
-    top = max(idf.get(b, unseen) for b in content)
-    missing = [idf.get(b, unseen) for b in content if b not in hay]
+    top = max(gram_weight(b, idf) for b in content)
+    missing = [gram_weight(b, idf) for b in content if b not in hay]
     return max(missing) / top if missing else 0.0
 
 

@@ -22,7 +22,11 @@ _QUESTION_WORDS = frozenset(
     "现在 目前 如今 准备 打算 计划 要 想 知道 告诉 一下 呢 吗 吧 啊 呀 那么 那 了 的 是 有 在 给 能 会 到底 左右 "
     "上下 以来 期间 今年 去年 明年 底 全年 年内 年 区 市 里 里面 其中 个 达到 达 做到 做 搞 办 弄 叫 名字 名称 "
     "称为 谁 跟 用来 推 推出 开展 开 建 设 共 多 少 多大 多高 目标 要求 争取 预计 提到 提 到 上 下 后 以后 "
-    "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ?".split()
+    "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ? "
+    # colloquial fillers: 光出口这一块, 大概有多少
+    "光 就 只 仅 还 又 也 都 一块 这块 那块 这一块 方面 这方面 这边 那边 总体 整体 大致 差不多 "
+    # multipliers and units a question asks in (多少亿, 几万): the asked unit is read apart
+    "万 亿 千 百 万元 亿元 元 块钱 钱".split()
 )
 _UNIT_EQUIV = ({"公里", "千米"}, {"人", "名", "位"}, {"个", "家", "所", "处", "座", "镇", "街镇", "街道"}, {"张", "床"}, {"岁", "周岁"},
                {"批", "批次"}, {"元", "万元", "亿元"})
@@ -79,18 +83,25 @@ def idf_table(texts: Iterable[str]) -> dict[str, float]:
     n = 0
     for t in texts:
         n += 1
-        for b in bigrams(t):
+        for b in bigrams(t, chars=True):
             df[b] = df.get(b, 0) + 1
     return {b: math.log((n + 1) / (c + 1)) + 1.0 for b, c in df.items()} | {"": math.log(n + 1) + 1.0}
 
 
 def weighted_coverage(needle: set[str], hay: set[str] | frozenset[str], idf: dict[str, float]) -> float:
-    """Share of the needle's information (IDF-weighted bigrams) found in the hay."""
+    """Share of the needle's information (IDF-weighted bigrams) found in the hay (whose bigrams should
+    be taken with `chars=True`, so that a one-character word of the question can be found)."""
     if not needle:
         return 0.0
-    unseen = idf.get("", 1.0)
-    total = sum(idf.get(b, unseen) for b in needle)
-    return sum(idf.get(b, unseen) for b in needle & hay) / total
+    total = sum(gram_weight(b, idf) for b in needle)
+    return sum(gram_weight(b, idf) for b in needle & hay) / total
+
+
+def gram_weight(gram: str, idf: dict[str, float]) -> float:
+    """How much a gram of a question says: its IDF, halved for a single character (a one-character
+    word such as 电 or 打 says less than a two-character one)."""
+    w = idf.get(gram, idf.get("", 1.0))
+    return w if len(gram) > 1 else w / 2
 
 
 def unit_matches(asked: str, unit: str) -> bool:

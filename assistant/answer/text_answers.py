@@ -36,7 +36,7 @@ def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, menti
             sentence = doc.text[a:b]
             if mention and mention not in sentence:
                 continue
-            cov = weighted_coverage(content, bigrams(sentence), ctx.idf)
+            cov = weighted_coverage(content, bigrams(sentence, chars=True), ctx.idf)
             scored.append((cov + RANK_WEIGHT / hit.rank, cov, hit, a, b))
     scored.sort(key=lambda s: -s[0])
     if not scored or scored[0][1] < ctx.model.text_threshold:

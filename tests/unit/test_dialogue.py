@@ -90,9 +90,9 @@ def test_dialogue_table_is_big_enough():
 @pytest.mark.parametrize("history, question, inherited", [
     ([PUTUO], "那宝山2022年呢？", ("subject", "qualifier", "unit")),
     ([PUTUO], "那2022年呢", ("district", "subject", "qualifier", "unit")),
-    ([MARRIAGE], "离婚登记呢？", ("district", "year")),
+    ([MARRIAGE], "离婚登记呢？", ("district", "year", "context")),  # the last question's words stay as context
     ([PUTUO], "上海2022年要建多少个助餐点", ()),
-    ([SUM], "那认知症床位呢", ("district", "year", "qualifier", "intent")),
+    ([SUM], "那认知症床位呢", ("district", "year", "context", "qualifier", "intent")),
     ([], PUTUO, ()),
 ])
 def test_inherited_slots(history, question, inherited):
