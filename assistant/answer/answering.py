@@ -181,7 +181,8 @@ def _answer_figure(ctx: AnswerContext, embedder, question: str, query: Query, me
         return _refuse_with_nearby(ctx, embedder, question, query, f"文件中没有找到“{query.describe()}”的具体数字")
     fact = found[0].fact
     candidates = tuple(Candidate(s.fact, cite_fact(ctx, s.fact)) for s in found[:5])  # an LLM may choose among them
-    return Answer(question=question, text=fact_sentence(ctx, fact, query), value=fact.value, unit=fact.unit,
+    where = query.district if mention else None
+    return Answer(question=question, text=fact_sentence(ctx, fact, query, where), value=fact.value, unit=fact.unit,
                   as_written=fact.as_written, citations=(candidates[0].citation,), query=query, candidates=candidates)
 
 

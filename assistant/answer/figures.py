@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from assistant.answer.context import AnswerContext
-from assistant.answer.features import asked_of, features
+from assistant.answer.features import asked_of, features, own_stretch, span_of
 from assistant.answer.matching import asked_unit, canonicalize, question_content
 from assistant.answer.retrieval import search
 from assistant.answer.understanding import unit_hint
@@ -66,11 +67,53 @@ def _year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
 
 
 def _place_ok(fact: Fact, place: Place | None, mention: str | None, sentence: str) -> bool:
-    if place is None:
-        return True
+    """The figure is of the asked place: its sentence names the place (`mention`, when only a wider
+    place's documents speak of it), or its fact is of that place."""
     if mention is not None:
         return mention in sentence
-    return fact.place == place.code
+    return place is None or fact.place == place.code
+
+
+def _mention_owners(doc_text: str, facts: list[Fact], mention: str | None) -> set[str]:
+    """Of the figures of one passage, those whose own stretch names `mention` (淳安县 in “桐庐县、淳安县、
+    建德市…分别为346天、354天、355天” owns 354天): where a sentence gives the place's own figure,
+    its other figures belong to other places."""
+    if mention is None:
+        return set()
+    owners = {f.fact_id for f in facts if mention in own_stretch(doc_text, f.start, f.end)}
+    return owners | _listed_owners(doc_text, facts, mention)
+
+
+_LIST_SEP = re.compile(r"[、和及与]")
+
+
+def _listed_owners(doc_text: str, facts: list[Fact], mention: str) -> set[str]:
+    """“桐庐县、淳安县和建德市……超标天数为10天、7天、3天”: a list of places opens the sentence and a
+    later clause gives as many figures; the k-th figure is the k-th place's."""
+    owners: set[str] = set()
+    for start in sorted({f.sentence_start for f in facts}):
+        in_sentence = [f for f in facts if f.sentence_start == start]
+        sentence = doc_text[start:in_sentence[0].sentence_end]
+        at = sentence.find(mention)
+        if at < 0:
+            continue
+        lead = re.split(r"[\d，；：]", sentence[at:])[0]
+        head = sentence[:at] + lead
+        items = []
+        for i, item in enumerate(i for i in _LIST_SEP.split(head[head.rfind("，") + 1:]) if i.strip()):
+            items.append(item)
+            if i and len(item) > 6:
+                break  # the list's last name runs into the sentence: 建德市主要污染物为臭氧和细颗粒物
+        k = next((i for i, item in enumerate(items) if mention in item), None)
+        if k is None or len(items) < 2:
+            continue
+        clauses: dict[int, list[Fact]] = {}
+        for f in in_sentence:
+            clauses.setdefault(span_of(doc_text, f.start, f.end, "，；。")[0], []).append(f)
+        for group in clauses.values():
+            if len(group) == len(items):
+                owners.add(sorted(group, key=lambda f: f.start)[k].fact_id)
+    return owners
 
 
 def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None = None,
@@ -90,10 +133,15 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         doc = ctx.index.documents[hit.chunk.doc_id]
         facts = ctx.facts_by_chunk.get(hit.chunk.chunk_id, [])
         first_of_sentence: set[int] = set()
+        owners = _mention_owners(doc.text, facts, mention)
+        clause_of = {f.fact_id: span_of(doc.text, f.start, f.end, "，；。")[0] for f in facts}
+        owned = {clause_of[f.fact_id] for f in facts if f.fact_id in owners}
         for f in facts:
             sentence = doc.text[f.sentence_start:f.sentence_end]
             if not (_place_ok(f, place, mention, sentence) and _year_ok(ctx, f, q)):
                 continue
+            if clause_of[f.fact_id] in owned and f.fact_id not in owners:
+                continue  # another place's figure in the asked place's list
             first = f.sentence_start not in first_of_sentence
             first_of_sentence.add(f.sentence_start)
             section = f"{doc.title} {hit.chunk.section_str}"
@@ -122,10 +170,11 @@ _BOUNDS = ("不低于", "不超过", "达到")
 _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
 
 
-def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query) -> str:
-    """The answer's one sentence: where and when the figure holds, what it counts, the figure, the source."""
+def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query, where: str | None = None) -> str:
+    """The answer's one sentence: where (`where`, the asked place a wider place's document names) and
+    when the figure holds, what it counts, the figure, the source."""
     doc = ctx.index.documents[fact.doc_id]
-    who = fact.district or doc.meta.district or ""
+    who = where or fact.district or doc.meta.district or ""
     year = f"{fact.year}年" if fact.year else (f"{query.year}年" if query.year else "")
     plan = "计划" if (doc.meta.doc_type or "").endswith("要点") and "计划" not in (fact.qualifier or "") else ""
     what = fact.subject or query.subject or "相关数字"
@@ -142,7 +191,7 @@ def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query) -> str:
 
 def total_text(values: list[tuple[str, Fact]], unit: str) -> tuple[float, str, str]:
     """The sum of the rows' figures, formatted, and the computation shown beside it."""
-    total = sum(f.value for _, f in values)
+    total = float(sum(Decimal(repr(f.value)) for _, f in values))  # decimal sums: 0.873−0.869 is 0.004
     fig = format_quantity(total, unit)
     parts = "，".join(f"{label}{f.as_written}" for label, f in values)
     return total, fig, "+".join(f.as_written for _, f in values) + f"={fig}；{parts}"
@@ -150,7 +199,9 @@ def total_text(values: list[tuple[str, Fact]], unit: str) -> tuple[float, str, s
 
 def difference_text(a: tuple[str, Fact], b: tuple[str, Fact], unit: str) -> tuple[float, str, str]:
     """a − b, formatted, with the computation shown."""
-    diff = a[1].value - b[1].value
+    diff = float(Decimal(repr(a[1].value)) - Decimal(repr(b[1].value)))
     fig = format_quantity(abs(diff), unit)
     sign = "多" if diff >= 0 else "少"
-    return abs(diff), fig, f"{a[0]}{a[1].as_written}−{b[0]}{b[1].as_written}，{sign}{fig}"
+    big, small = (a, b) if diff >= 0 else (b, a)
+    shown = f"{big[1].as_written}−{small[1].as_written}={fig}"  # the checker recomputes it
+    return abs(diff), fig, f"{a[0]}{a[1].as_written}比{b[0]}{b[1].as_written}{sign}{fig}（{shown}）"

@@ -219,10 +219,21 @@ def names_all_districts(text: str) -> bool:
 def unit_hint(text: str) -> str | None:
     """The unit a question's wording asks for (多少张 → 张, 占比 → %), None when it names none."""
     probe = re.sub(r"哪几", "", text)
+    # 多少万人, 几万吨, 多少个百分点: any unit the documents write, after the question word
+    m = _asked_unit_pattern().search(probe)
     for hint in sorted(lexicon.UNIT_HINTS, key=len, reverse=True):
-        if hint in probe:
+        if hint in probe and not (m and len(m.group(0)) > len(hint)):
             return lexicon.UNIT_HINTS[hint]
-    return None
+    return m.group(1) if m else None
+
+
+@lru_cache(maxsize=1)
+def _asked_unit_pattern() -> re.Pattern:
+    from assistant.text.numbers import UNITS
+
+    units = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月", "日"))
+    return re.compile(rf"(?:多少|几)(?:万|亿|千|百)?({units})")
+
 
 
 def _unit_of_subject(subject: str | None) -> str | None:

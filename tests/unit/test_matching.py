@@ -7,7 +7,9 @@ from assistant.answer.matching import (
     asked_unit,
     bigrams,
     canonicalize,
+    gram_weight,
     idf_table,
+    question_content,
     unit_matches,
     weighted_coverage,
 )
@@ -55,3 +57,18 @@ def test_unit_matches(asked, unit, ok):
 )
 def test_asked_unit_takes_the_classifier_after_ji_or_duoshao(text, expected):
     assert asked_unit(text, {"届", "轮", "客", "镇", "个", "家"}) == expected
+
+
+def test_question_content_leaves_out_fillers_and_the_asked_multiplier():
+    from assistant.core.types import Query
+
+    content = question_content(Query(text="2024年东莞光出口这一块是多少亿？", district="东莞市", year=2024))
+    assert content.split() == ["出口"]
+
+
+def test_a_one_character_word_is_found_inside_a_longer_one_at_half_weight():
+    idf = {"电": 2.0, "全社": 2.0, "": 3.0}
+    needle = bigrams("全社") | bigrams("电")
+    assert weighted_coverage(needle, bigrams("全社会用电量", chars=True), idf) == 1.0
+    assert weighted_coverage(needle, bigrams("全社会用水量", chars=True), idf) == 2.0 / 3.0
+    assert gram_weight("电", idf) == 1.0 and gram_weight("全社", idf) == 2.0

@@ -356,3 +356,17 @@ def test_parse_never_raises_and_slots_are_known_values(text):
     assert all(gazetteer().lookup(d) for d in q.districts)
     assert q.intent in ("lookup", "sum", "compare", "text")
     assert q.year is None or 2000 <= q.year <= 2050
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("2024年末常住人口比2021年末多了多少万人？", "人"),
+    ("全社会用了多少亿千瓦时电？", "千瓦时"),
+    ("比上年提高了多少个百分点？", "个百分点"),
+    ("新增多少张养老床位？", "张"),
+    ("一共花了多少钱？", "元"),
+    ("有多少？", None),
+])
+def test_unit_hint_reads_any_unit_after_the_question_word(text, unit):
+    from assistant.answer.understanding import unit_hint
+
+    assert unit_hint(text) == unit

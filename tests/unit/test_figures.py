@@ -1,0 +1,65 @@
+"""Choosing among a passage's figures by place, and the arithmetic answers show (pure functions)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.figures import _mention_owners, difference_text, total_text
+from assistant.answer.verification import unsupported_figures
+from assistant.core.types import Citation, Fact
+
+LIST_SENTENCE = "甲县、乙县和丙市主要污染物为臭氧，超标天数为10天、7天、3天。"
+OWN_SENTENCE = "甲县、乙县、丙市的优良天数分别为346天、354天、355天，优良率分别为94.5%、96.7%、97.0%。"
+
+
+def facts_of(text: str) -> list[Fact]:
+    out = []
+    for i, m in enumerate(re.finditer(r"\d+(?:\.\d+)?(?:天|%)", text)):
+        out.append(Fact(fact_id=f"f{i}", chunk_id="c", doc_id="d", value=float(m.group(0)[:-1]),
+                        unit=m.group(0)[-1], as_written=m.group(0), qualifier=None, subject=None,
+                        district=None, year=None, start=m.start(), end=m.end(), sentence_start=0,
+                        sentence_end=len(text)))
+    return out
+
+
+def written(text: str, ids: set[str]) -> list[str]:
+    return [f.as_written for f in facts_of(text) if f.fact_id in ids]
+
+
+def test_a_list_of_places_owns_the_figures_of_a_later_clause_in_order():
+    assert written(LIST_SENTENCE, _mention_owners(LIST_SENTENCE, facts_of(LIST_SENTENCE), "丙市")) == ["3天"]
+    assert written(LIST_SENTENCE, _mention_owners(LIST_SENTENCE, facts_of(LIST_SENTENCE), "甲县")) == ["10天"]
+
+
+def test_each_clause_of_a_respective_list_gives_the_place_its_own_figure():
+    owners = _mention_owners(OWN_SENTENCE, facts_of(OWN_SENTENCE), "乙县")
+    assert written(OWN_SENTENCE, owners) == ["354天", "96.7%"]
+
+
+def test_no_place_named_owns_nothing():
+    assert _mention_owners(LIST_SENTENCE, facts_of(LIST_SENTENCE), "丁县") == set()
+    assert _mention_owners(LIST_SENTENCE, facts_of(LIST_SENTENCE), None) == set()
+
+
+def fact(value: float, unit: str, as_written: str) -> Fact:
+    return Fact(fact_id=as_written, chunk_id="c", doc_id="d", value=value, unit=unit, as_written=as_written,
+                qualifier=None, subject=None, district=None, year=None, start=0, end=0, sentence_start=0,
+                sentence_end=0)
+
+
+def cited(*texts: str) -> tuple[Citation, ...]:
+    return tuple(Citation(doc_id="d", doc_title="t", section="", text=t, start=0, end=len(t)) for t in texts)
+
+
+def test_a_difference_is_exact_and_passes_the_figure_check():
+    a, b = ("2024年", fact(3269500, "人", "326.95万人")), ("2023年", fact(3078800, "人", "307.88万人"))
+    value, fig, text = difference_text(a, b, "人")
+    assert (round(value), fig) == (190700, "19.07万人")
+    assert unsupported_figures(text, cited("户籍人口326.95万人。", "户籍人口307.88万人。")) == []
+    value, fig, text = difference_text(("2021年", fact(0.869, "%", "86.9%")), ("2024年", fact(0.873, "%", "87.3%")), "%")
+    assert fig == "0.4%" and "少" in text  # decimal arithmetic: no 0.40000000000000036%
+
+
+def test_a_sum_is_exact():
+    total, fig, _ = total_text([("甲", fact(0.1, "%", "10%")), ("乙", fact(0.2, "%", "20%"))], "%")
+    assert total == 0.3 and fig == "30%"
