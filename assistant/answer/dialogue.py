@@ -33,10 +33,22 @@ def has_followup_marker(question: str) -> bool:
     return bool(_MARKER.search(normalise_question(question or "")))
 
 
+# A subject that only says how something changed names nothing itself: 比上年增长了多少？
+_CHANGE_ONLY = re.compile(r"^(?:比上年|比去年|同比|环比|较上年)?(?:增长|增加|下降|减少|提高|降低|上升|变化|增幅|增速|降幅|涨幅)?$")
+
+
+_ASKS_CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
+
+
+def _names_nothing(subject: str | None) -> bool:
+    return not subject or bool(_CHANGE_ONLY.fullmatch(subject))
+
+
 def _incomplete(query: Query) -> bool:
-    """A question that cannot stand alone: it names nothing to look up (那宝山2022年呢？). A question
-    that names its own subject starts a new topic, even without a place: the documents are asked anew."""
-    return not query.subject
+    """A question that cannot stand alone: it names nothing to look up (那宝山2022年呢？, 比上年增长了
+    多少？). A question that names its own subject starts a new topic, even without a place: the
+    documents are asked anew."""
+    return _names_nothing(query.subject)
 
 
 def is_followup(question: str, vocabulary: Sequence[str] = ()) -> bool:
@@ -70,9 +82,9 @@ def _inherit(cur: Query, prev: Query) -> Query:
     if cur.year is None and not cur.years and cur.period is None and (prev.year or prev.years or prev.period):
         fields.update(year=prev.year, years=prev.years, period=prev.period)
         inherited.append("year")
-    same_subject = cur.subject is None or cur.subject == prev.subject
+    same_subject = _names_nothing(cur.subject) or cur.subject == prev.subject
     marked = has_followup_marker(cur.text)
-    if cur.subject is None and prev.subject:
+    if _names_nothing(cur.subject) and prev.subject:
         fields["subject"] = prev.subject
         inherited.append("subject")
     elif marked and cur.subject and prev.subject and cur.subject not in prev.subject:
@@ -80,7 +92,9 @@ def _inherit(cur: Query, prev: Query) -> Query:
     if cur.qualifier is None and prev.qualifier and (same_subject or marked):
         fields["qualifier"] = prev.qualifier
         inherited.append("qualifier")
-    if unit_hint(cur.text) is None and same_subject and prev.unit and cur.unit != prev.unit:
+    # 同比降了多少？ asks a change, in % unless it names a unit: the last question's unit stays behind
+    if unit_hint(cur.text) is None and same_subject and prev.unit and cur.unit != prev.unit \
+            and not _ASKS_CHANGE.search(cur.text):
         fields["unit"] = prev.unit
         inherited.append("unit")
     places = fields.get("districts", cur.districts) or (fields.get("district", cur.district),)

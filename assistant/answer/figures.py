@@ -22,6 +22,7 @@ from assistant.text.places import Place, gazetteer, place_names
 
 POOL = 10  # retrieved passages whose figures are candidates
 _MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
+_CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
 _AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
 
 
@@ -34,7 +35,8 @@ class Candidate:
 
 def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
     """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none."""
-    for text in (query.text, query.context or ""):
+    asks_change = bool(_CHANGE.search(query.text))  # 同比降了多少: not in the last question's unit
+    for text in (query.text, "" if asks_change else (query.context or "")):
         explicit = unit_hint(text) or asked_unit(text, {f.unit for f in ctx.index.facts})
         if explicit and explicit != "%":
             return explicit
@@ -87,13 +89,21 @@ def _mention_owners(doc_text: str, facts: list[Fact], mention: str | None) -> se
 _LIST_SEP = re.compile(r"[、和及与]")
 
 
+def _period(doc_text: str, fact: Fact) -> tuple[int, int]:
+    """The stretch up to the full stop around a figure: “甲县、乙县……超标天数为10天、7天；细颗粒物
+    平均浓度分别为29、20微克/立方米” names the places once for both of its parts."""
+    a, b = span_of(doc_text, fact.start, fact.end, "。\n")
+    return min(a, fact.sentence_start), max(b, fact.sentence_end)
+
+
 def _listed_owners(doc_text: str, facts: list[Fact], mention: str) -> set[str]:
     """“桐庐县、淳安县和建德市……超标天数为10天、7天、3天”: a list of places opens the sentence and a
     later clause gives as many figures; the k-th figure is the k-th place's."""
     owners: set[str] = set()
-    for start in sorted({f.sentence_start for f in facts}):
-        in_sentence = [f for f in facts if f.sentence_start == start]
-        sentence = doc_text[start:in_sentence[0].sentence_end]
+    spans = {f.fact_id: _period(doc_text, f) for f in facts}
+    for span in sorted(set(spans.values())):
+        in_sentence = [f for f in facts if spans[f.fact_id] == span]
+        sentence = doc_text[span[0]:span[1]]
         at = sentence.find(mention)
         if at < 0:
             continue
@@ -136,11 +146,13 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         owners = _mention_owners(doc.text, facts, mention)
         clause_of = {f.fact_id: span_of(doc.text, f.start, f.end, "，；。")[0] for f in facts}
         owned = {clause_of[f.fact_id] for f in facts if f.fact_id in owners}
+        owned |= {(_period(doc.text, f), f.unit) for f in facts if f.fact_id in owners}
         for f in facts:
-            sentence = doc.text[f.sentence_start:f.sentence_end]
+            sentence = doc.text[slice(*_period(doc.text, f))] if mention else ""
             if not (_place_ok(f, place, mention, sentence) and _year_ok(ctx, f, q)):
                 continue
-            if clause_of[f.fact_id] in owned and f.fact_id not in owners:
+            if f.fact_id not in owners and (clause_of[f.fact_id] in owned
+                                             or (_period(doc.text, f), f.unit) in owned):
                 continue  # another place's figure in the asked place's list
             first = f.sentence_start not in first_of_sentence
             first_of_sentence.add(f.sentence_start)

@@ -70,7 +70,14 @@ def question_content(query: Query, with_context: bool = True) -> str:
 
     places = {query.district, *query.districts} - {None}
     drop = {n for d in places for n in (d, short_name(d))}
-    text = f"{query.text} {query.context}" if query.context and with_context else query.text
+    context = query.context if query.context and with_context else ""
+    if context:  # the last question's places are not what the follow-up asks about
+        from assistant.text.places import find_places, gazetteer, place_names
+
+        for mention in find_places(context, gazetteer()):
+            for name in sorted(place_names(mention.place), key=len, reverse=True):
+                context = context.replace(name, " ")
+    text = f"{query.text} {context}" if context else query.text
     words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”

@@ -188,3 +188,14 @@ def test_has_followup_marker(question, marked):
 def test_resolve_never_raises_and_inherits_only_known_slots(history, question):
     q = resolve(question, history)
     assert set(q.inherited) <= {"district", "year", "subject", "qualifier", "unit", "intent"}
+
+
+def test_a_question_that_only_asks_how_much_it_changed_follows_up():
+    q = resolve("比上年增长了多少？", ["2023年东莞规模以上港口货物吞吐量是多少亿吨？"])
+    assert q.subject and "吞吐量" in q.subject and "subject" in q.inherited
+    assert q.unit is None  # a change is asked in %, not in the last question's 吨
+
+
+def test_a_follow_up_that_swaps_part_of_the_subject_keeps_the_last_question_as_context():
+    q = resolve("农村的呢？", ["23年东莞城镇常住居民人均可支配收入多少钱？"])
+    assert "context" in q.inherited and q.year == 2023
