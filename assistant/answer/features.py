@@ -30,6 +30,7 @@ _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降
                            r"比上年|比去年|同比|比[^，。？]{0,8}(多|少)了?多少|多了多少|少了多少|变化")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
 _RESPECTIVE = "分别"
+_LIST_GAP = re.compile(r"[、和及与\s]+")
 _UNITS = sorted((*UNITS, "%"), key=len, reverse=True)
 
 FEATURES = (
@@ -104,8 +105,11 @@ def own_stretch(text: str, start: int, end: int) -> str:
         return item + clause[s:e]
     before = [m for m in _FIGURE.finditer(clause, 0, s) if m.end() <= s]
     after = [m.start() for m in _FIGURE.finditer(clause, e)]
-    while before and _TO.match(_YEARS.sub("", clause[_past_unit(clause, before[-1].end()):s])):
-        s = before.pop().start()  # 由7.23张增加到7.32张: reach back past the old value
+    while before and (_TO.match(_YEARS.sub("", gap := clause[_past_unit(clause, before[-1].end()):s]))
+                      or _LIST_GAP.fullmatch(gap)):
+        # 由7.23张增加到7.32张: reach back past the old value; 浓度分别为29、20和24: a list of values
+        # shares the words before its first value
+        s = before.pop().start()
     left = _past_unit(clause, before[-1].end()) if before else 0
     right = after[0] if after else len(clause)
     if after and (k := clause.find("、", e, right)) >= 0:

@@ -8,6 +8,7 @@ difference is computed from such facts and shows the computation.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -47,9 +48,10 @@ def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
     return None
 
 
-def content_text(query: Query) -> str:
-    """What the question asks about, in the documents' wording, without its places."""
-    text = canonicalize(question_content(query))
+def content_text(query: Query, known: Container[str] | None = None) -> str:
+    """What the question asks about, in the documents' wording (`known`: the corpus's bigrams), without
+    its places."""
+    text = canonicalize(question_content(query, known=known), known)
     for code in (query.place, *query.places):
         place = gazetteer().get(code)
         if place is not None:
@@ -132,7 +134,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     q = replace(query, year=year, years=()) if year else query
     if place is not None:
         q = replace(q, place=place.code, district=place.name, places=(), districts=())
-    content = content_text(q)
+    content = content_text(q, ctx.idf)
     if not content.strip():
         return []
     names = tuple(n for c in (query.place, *query.places) if (pl := gazetteer().get(c)) for n in place_names(pl))

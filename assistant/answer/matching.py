@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 
 from assistant.core.types import Query
@@ -44,10 +44,20 @@ def _synonym_pattern() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile("|".join(map(re.escape, words))), to_canon
 
 
-def canonicalize(text: str) -> str:
-    """Everyday words to the documents' wording, longest match first, in one pass (养老院床位 → 养老床位)."""
+def canonicalize(text: str, known: Container[str] | None = None) -> str:
+    """Everyday words to the documents' wording, longest match first, in one pass (养老院床位 → 养老床位).
+
+    With `known` (the corpus's bigrams), a word is replaced only where the corpus writes the
+    replacement: a document that itself writes PM2.5 keeps PM2.5."""
     pattern, to_canon = _synonym_pattern()
-    return pattern.sub(lambda m: to_canon[m.group(0)], text)
+
+    def swap(m: re.Match) -> str:
+        canon = to_canon[m.group(0)]
+        if known is not None and not all(b in known for b in bigrams(canon)):
+            return m.group(0)
+        return canon
+
+    return pattern.sub(swap, text)
 
 
 def bigrams(text: str, chars: bool = False) -> set[str]:
@@ -64,7 +74,7 @@ def bigrams(text: str, chars: bool = False) -> set[str]:
     return out
 
 
-def question_content(query: Query, with_context: bool = True) -> str:
+def question_content(query: Query, with_context: bool = True, known: Container[str] | None = None) -> str:
     """The question less its places, years and question words: what is being asked about."""
     from assistant.index.keywords import tokenize
 
@@ -78,7 +88,7 @@ def question_content(query: Query, with_context: bool = True) -> str:
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
     text = f"{query.text} {context}" if context else query.text
-    words = [w for w in tokenize(canonicalize(text)) if w not in drop and w not in _QUESTION_WORDS
+    words = [w for w in tokenize(canonicalize(text, known)) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”
     return " ".join(words)

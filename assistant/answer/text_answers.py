@@ -21,7 +21,7 @@ SHORT_SENTENCE = 30  # a quoted sentence this short reads as a heading: the next
 def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, mention: str | None = None
                 ) -> Answer | None:
     """The best sentence(s) for a question in words, cited; None when none holds enough of it."""
-    content = set(bigrams(content_text(query)))
+    content = set(bigrams(content_text(query, ctx.idf)))
     if not content:
         return None
     hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)

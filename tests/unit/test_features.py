@@ -21,3 +21,11 @@ from assistant.answer.features import own_stretch
 def test_own_stretch(text, figure, own):
     i = text.index(figure)
     assert own_stretch(text, i, i + len(figure)) == own
+
+
+def test_a_list_of_values_shares_the_words_before_its_first_value():
+    text = "细颗粒物平均浓度分别为29微克/立方米、20微克/立方米和24微克/立方米，超标天数为10天、5天、8天。"
+    at = text.index("20微克")
+    assert own_stretch(text, at, at + len("20微克/立方米")).startswith("细颗粒物平均浓度")
+    at = text.index("5天")
+    assert own_stretch(text, at, at + 2).startswith("超标天数")

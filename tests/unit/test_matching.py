@@ -72,3 +72,10 @@ def test_a_one_character_word_is_found_inside_a_longer_one_at_half_weight():
     assert weighted_coverage(needle, bigrams("全社会用电量", chars=True), idf) == 1.0
     assert weighted_coverage(needle, bigrams("全社会用水量", chars=True), idf) == 2.0 / 3.0
     assert gram_weight("电", idf) == 1.0 and gram_weight("全社", idf) == 2.0
+
+
+def test_a_synonym_is_swapped_only_where_the_corpus_writes_the_replacement():
+    assert canonicalize("PM2.5年均浓度") == "细颗粒物年均浓度"
+    writes_pm = bigrams("PM2.5年均浓度")
+    assert canonicalize("PM2.5年均浓度", known=writes_pm) == "PM2.5年均浓度"
+    assert canonicalize("PM2.5年均浓度", known=bigrams("细颗粒物平均浓度")) == "细颗粒物年均浓度"
