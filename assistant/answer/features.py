@@ -153,7 +153,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     own = own_stretch(doc_text, fact.start, fact.end)
     before = doc_text[max(c0, fact.start - 12):fact.start]
     cov = lambda t: weighted_coverage(set(asked.content), bigrams(t, chars=True), idf)  # noqa: E731
-    pct = fact.unit in ("%", "个百分点", "‰")
+    pct = fact.unit in ("%", "个百分点", "百分点", "‰")
     change = bool(_CHANGE_BEFORE.search(doc_text[max(c0, fact.start - 6):fact.start]))
     unit_known = asked.unit is not None
     unit_ok = unit_known and (unit_matches(asked.unit, fact.unit) or unit_matches(asked.unit, fact.unit.split("/")[0]))

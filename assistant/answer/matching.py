@@ -23,6 +23,8 @@ _QUESTION_WORDS = frozenset(
     "上下 以来 期间 今年 去年 明年 底 全年 年内 年 区 市 里 里面 其中 个 达到 达 做到 做 搞 办 弄 叫 名字 名称 "
     "称为 谁 跟 用来 推 推出 开展 开 建 设 共 多 少 多大 多高 目标 要求 争取 预计 提到 提 到 上 下 后 以后 "
     "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ? "
+    # how a change is asked (比上一年涨了多少): the change itself is read apart (features.py)
+    "比 上一年 上年 同比 环比 涨 涨了 跌 跌了 "
     # colloquial fillers: 光出口这一块, 大概有多少
     "光 就 只 仅 还 又 也 都 一块 这块 那块 这一块 方面 这方面 这边 那边 总体 整体 大致 差不多 "
     # multipliers and units a question asks in (多少亿, 几万): the asked unit is read apart

@@ -207,10 +207,13 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
 
 
 def _accept(name: str, candidates: list[Place], gaz: Gazetteer, known: Collection[str]) -> list[Place]:
-    """Drop readings a short county name allows only when the documents hold that county."""
+    """Drop readings a short county name allows only when the documents hold that county or a place
+    containing it (建德 in a conversation over 杭州市's documents is 建德市)."""
+    holders = [h for h in (gaz.get(k) for k in known) if h is not None and h.level < 3]
     keep = []
     for p in candidates:
-        if (name, p.code) in gaz.short and p.level == 3 and p.code not in known:
+        if (name, p.code) in gaz.short and p.level == 3 and p.code not in known \
+                and not any(p.within(h) for h in holders):
             continue
         keep.append(p)
     return keep

@@ -55,3 +55,11 @@ def test_every_place_lies_within_the_country_and_its_province():
     putuo = gaz.get(SHANGHAI_PUTUO)
     assert putuo.within(COUNTRY) and putuo.within(gaz.get("310000")) and not putuo.within(gaz.get("330000"))
     assert gaz.path(gaz.get(ZHOUSHAN_PUTUO)) == "浙江省舟山市普陀区"
+
+
+def test_a_short_county_name_is_read_inside_a_city_the_documents_hold():
+    gaz = gazetteer()
+    hangzhou = next(p for p in gaz.lookup("杭州市") if p.level == 2)
+    found = find_places("那建德呢？", gaz, known={hangzhou.code})
+    assert [m.place.name for m in found] == ["建德市"]
+    assert find_places("那建德呢？", gaz, known=set()) == []  # no document near it: a word, not a place
