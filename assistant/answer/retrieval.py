@@ -39,8 +39,6 @@ def metadata_weight(chunk: Chunk, query: Query, known_districts: set[str]) -> fl
 
 def search(index, embedder, text: str, k: int = 5, query: Query | None = None) -> list[Hit]:
     """The k best chunks for a question, each with its dense, keyword and fused scores."""
-    from llama_index.core.vector_stores.types import VectorStoreQuery
-
     if query is None:
         from assistant.answer.understanding import parse_question
 
@@ -51,9 +49,8 @@ def search(index, embedder, text: str, k: int = 5, query: Query | None = None) -
     pool = min(POOL, n)
 
     qvec = embedder.embed([text], kind="query")[0]
-    res = index.vector_store.query(VectorStoreQuery(query_embedding=qvec.tolist(), similarity_top_k=pool))
-    dense_rank = [int(i) for i in res.ids]
-    dense_score = dict(zip(dense_rank, (float(s) for s in res.similarities), strict=True))
+    dense_rank, similarities = index.vector_store.search(qvec, pool)
+    dense_score = dict(zip(dense_rank, similarities, strict=True))
 
     kw_scores = index.keyword_index.scores(expand_query(tokenize(text)))
     kw_rank = _top_positions(kw_scores, pool)
