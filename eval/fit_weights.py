@@ -39,7 +39,7 @@ SHARED = ROOT.parent / "shared" / "corpora"
 NUMERIC = ("numeric", "numeric_trap", "chinese_numeral", "followup", "unanswerable")
 
 
-def training_sets(holdout: str) -> list[tuple[str, Settings, list[Path]]]:
+def training_sets(holdout: str, extra: list[list[str]] = ()) -> list[tuple[str, Settings, list[Path]]]:
     base = Settings()
     sets = [("shipped", base, [ROOT / "eval" / f for f in ("questions.jsonl", "holdout.jsonl", "holdout2.jsonl")])]
     for qfile in sorted((ROOT / "eval" / "corpora").glob("*/questions.jsonl")):
@@ -47,12 +47,14 @@ def training_sets(holdout: str) -> list[tuple[str, Settings, list[Path]]]:
         if name == holdout or not (SHARED / name).is_dir():
             continue
         sets.append((name, corpus_settings(base, SHARED / name), [qfile]))
+    for folder, qfile in extra:  # a corpus of documents the project does not hold (eval/extra/README.md)
+        sets.append((Path(qfile).parent.name, corpus_settings(base, folder), [Path(qfile)]))
     return sets
 
 
-def collect(holdout: str):
+def collect(holdout: str, extra: list[list[str]] = ()):
     rows, labels, weights, questions = [], [], [], []
-    for name, settings, files in training_sets(holdout):
+    for name, settings, files in training_sets(holdout, extra):
         engine = build_engine(settings)
         ctx = engine.context
         docs, _ = load_corpus(settings)
@@ -184,8 +186,10 @@ def main() -> int:
     parser.add_argument("--holdout", default="hrss-2022-2023", help="corpus never used for fitting")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the weights file")
     parser.add_argument("--cache", help="also write the labelled candidates to this JSON file, for study")
+    parser.add_argument("--corpus", nargs=2, action="append", default=[], metavar=("DIR", "QUESTIONS"),
+                        help="also fit on this folder of documents with this question file (repeatable)")
     args = parser.parse_args()
-    X, y, w, questions = collect(args.holdout)
+    X, y, w, questions = collect(args.holdout, args.corpus)
     print(f"{len(y)} candidates, {int(y.sum())} right ones, {len(questions)} questions", file=sys.stderr)
     weights, bias = fit(questions)
     report(questions, weights, bias)

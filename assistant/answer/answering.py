@@ -82,7 +82,7 @@ def answer_question(ctx: AnswerContext, embedder, question: str, history: Sequen
 def understand(ctx: AnswerContext, text: str, history: Sequence[Turn | str] = ()) -> Query:
     """The question as understood in its conversation."""
     query = resolve(text, history, ctx.vocabulary, reference_year=ctx.reference_year, places=ctx.places)
-    return _with_context(query, history)
+    return _with_context(ctx, query, history)
 
 
 def figure_candidates(ctx: AnswerContext, embedder, query: Query, mention: str | None, k: int = 3):
@@ -103,13 +103,29 @@ def _checked(ctx: AnswerContext, answer: Answer) -> Answer:
                    refused=True, reason="unverified")
 
 
-def _with_context(query: Query, history: Sequence[Turn | str]) -> Query:
-    """A follow-up that took its subject from the conversation carries the earlier question's words."""
-    if not history or not {"subject", "context"} & set(query.inherited):
+def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str]) -> Query:
+    """A follow-up that took its subject from the conversation carries the last question's words. A question for a figure that names no place
+    and no year (在校生有多少？) carries it too, and passes on what it carried itself (旅行社有多少家？ ›
+    全年营业收入多少？ › 利润呢？ is about 旅行社's 利润): its own words still decide (they are its focus),
+    the conversation's only break ties; it takes no place or year from it (理解为 says so)."""
+    if not history:
+        return query
+    bare = _bare(query)
+    if not ({"subject", "context"} & set(query.inherited) or bare):
         return query
     last = history[-1]
-    prev = last.question if isinstance(last, Turn) else str(last)
-    return replace(query, context=prev)
+    text = last.question if isinstance(last, Turn) else str(last)
+    if not text.strip():
+        return query
+    prev = understand(ctx, text, history[-3:-1])
+    said = f"{text}\n{prev.context}" if prev.context and _bare(prev) else text  # the last question first
+    return replace(query, context=said)
+
+
+def _bare(query: Query) -> bool:
+    """A question for a figure that inherits nothing and names no place and no year."""
+    return not query.inherited and not (query.place or query.places or query.year or query.years) \
+        and _is_numeric(query.text, query)
 
 
 def _is_numeric(text: str, query: Query) -> bool:

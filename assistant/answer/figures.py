@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from assistant.answer.context import AnswerContext
 from assistant.answer.features import asked_of, features, own_stretch, span_of
-from assistant.answer.matching import asked_unit, canonicalize, question_content
+from assistant.answer.matching import ScaledIdf, asked_unit, bigrams, canonicalize, question_content
 from assistant.answer.retrieval import search
 from assistant.answer.understanding import unit_hint
 from assistant.core.types import Citation, Fact, Query
@@ -22,6 +22,7 @@ from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, gazetteer, place_names
 
 POOL = 10  # retrieved passages whose figures are candidates
+CONTEXT_WEIGHT = 0.5  # how much a follow-up's words from the conversation count beside its own
 _MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
 _CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
 _AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
@@ -36,8 +37,10 @@ class Candidate:
 
 def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
     """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none."""
-    asks_change = bool(_CHANGE.search(query.text))  # 同比降了多少: not in the last question's unit
-    for text in (query.text, "" if asks_change else (query.context or "")):
+    # 同比降了多少: not in the last question's unit; nor 营业利润多少 after 有多少家 (it names its own subject)
+    from_context = bool(query.inherited) and not _CHANGE.search(query.text)
+    last = (query.context or "").split("\n")[0]  # the last question; earlier ones follow on their own lines
+    for text in (query.text, last if from_context else ""):
         explicit = unit_hint(text) or asked_unit(text, {f.unit for f in ctx.index.facts})
         if explicit and explicit != "%":
             return explicit
@@ -139,7 +142,14 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         return []
     names = tuple(n for c in (query.place, *query.places) if (pl := gazetteer().get(c)) for n in place_names(pl))
     asked = asked_of(q, content, asked_unit_of(ctx, q), names + ((mention,) if mention else ()))
-    hits = search(ctx.index, embedder, f"{q.text} {q.describe()}", k=POOL, query=q)
+    said = f"{q.text} {q.describe()}"
+    if q.context:  # 在校生有多少？ after 那小学呢？: the conversation's words find the passage
+        said += " " + content_text(replace(q, text=q.context, context=None), ctx.idf)
+    hits = search(ctx.index, embedder, said, k=POOL, query=q)
+    idf = ctx.idf
+    if q.context:  # the follow-up's own words count more than those it carries from the conversation
+        own = bigrams(content_text(replace(q, context=None), ctx.idf), chars=True)
+        idf = ScaledIdf(ctx.idf, bigrams(content, chars=True) - own, CONTEXT_WEIGHT)
     out: list[Candidate] = []
     for hit in hits:
         doc = ctx.index.documents[hit.chunk.doc_id]
@@ -159,7 +169,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             first = f.sentence_start not in first_of_sentence
             first_of_sentence.add(f.sentence_start)
             section = f"{doc.title} {hit.chunk.section_str}"
-            x = features(f, doc.text, section, asked, ctx.idf, hit.rank, hit.dense_score, first)
+            x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
             out.append(Candidate(f, ctx.model.probability(x), x))
     out.sort(key=lambda c: -c.p)
     seen: set[str] = set()

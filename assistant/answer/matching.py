@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from functools import lru_cache
 
 from assistant.core.types import Query
@@ -90,6 +90,7 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
     text = f"{query.text} {context}" if context else query.text
+    text = re.sub(r"一共|总共", " ", text)  # 一共有 splits into 一 / 共有, which are not what is asked
     words = [w for w in tokenize(canonicalize(text, known)) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”
@@ -116,7 +117,29 @@ def weighted_coverage(needle: set[str], hay: set[str] | frozenset[str], idf: dic
     return sum(gram_weight(b, idf) for b in needle & hay) / total
 
 
-def gram_weight(gram: str, idf: dict[str, float]) -> float:
+class ScaledIdf(Mapping):
+    """An IDF table with some grams' weights scaled: a follow-up's words from the conversation count
+    less than its own (利润呢？ after 旅行社营业收入: 利润 decides, 旅行社 only helps)."""
+
+    def __init__(self, base: Mapping[str, float], scaled: set[str], factor: float):
+        self.base, self.scaled, self.factor = base, scaled, factor
+
+    def __getitem__(self, gram: str) -> float:
+        w = self.base[gram]
+        return w * self.factor if gram in self.scaled else w
+
+    def get(self, gram, default=None):
+        return self[gram] if gram in self.base else (default * self.factor if gram in self.scaled and default
+                                                      else default)
+
+    def __iter__(self):
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+
+def gram_weight(gram: str, idf: Mapping[str, float]) -> float:
     """How much a gram of a question says: its IDF, halved for a single character (a one-character
     word such as 电 or 打 says less than a two-character one)."""
     w = idf.get(gram, idf.get("", 1.0))

@@ -12,6 +12,7 @@ from functools import lru_cache
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Query
+from assistant.ingest.subjects import opens_noun
 from assistant.text import lexicon
 from assistant.text.places import Place, find_places, gazetteer
 from assistant.text.time import question_years
@@ -224,7 +225,11 @@ def unit_hint(text: str) -> str | None:
     for hint in sorted(lexicon.UNIT_HINTS, key=len, reverse=True):
         if hint in probe and not (m and len(m.group(0)) > len(hint)):
             return lexicon.UNIT_HINTS[hint]
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    if re.search(r"(?:多少|几)大", probe):  # 几大光荣使命: counted as 三大, in 个
+        return "个"
+    return "年" if re.search(r"连续(?:多少|几)年", probe) else None  # 连续几年: a number of years
 
 
 @lru_cache(maxsize=1)
@@ -232,7 +237,7 @@ def _asked_unit_pattern() -> re.Pattern:
     from assistant.text.numbers import UNITS
 
     units = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月", "日"))
-    return re.compile(rf"(?:多少|几)(?:万|亿|千|百)?({units})")
+    return re.compile(rf"(?:多少|几)(?:万|亿|千|百|大)?({units})")
 
 
 
@@ -346,6 +351,11 @@ _NOISE = re.compile(
 _EDGE = "请几哪吗呢吧啊呀那这也还又谁要会能将在于的了是有和与跟及对为给把被所共年末底初区市加建达多少个"
 
 
+def _strip_edge(run: str) -> str:
+    """`run` without noise characters at its ends, unless one begins a word there (在 of 在校生)."""
+    return (run if opens_noun(run) else run.lstrip(_EDGE)).rstrip(_EDGE)
+
+
 def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
     """The longest run of words left when districts, years and question words are taken out."""
     chars = list(text)
@@ -353,7 +363,7 @@ def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
         for i in range(s, min(e, len(chars))):
             chars[i] = " "
     rest = _NOISE.sub(" ", "".join(chars))
-    runs = [r.strip(_EDGE) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
+    runs = [_strip_edge(r) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
     runs = [r for r in runs if len(r) >= 2 and re.search(f"[{_CJK}]", r)]
     return max(runs, key=len) if runs else None
 

@@ -119,14 +119,24 @@ def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:
     value, history = row.get("value"), row.get("history") or []
     if not isinstance(history, list):
         raise TypeError("history 应是之前问题的列表")
+    value = None if value is None else _as_fraction(float(value), row.get("unit"), row.get("answer"))
     return GoldQuestion(
         id=str(row["id"]), question=str(row["question"]), type=str(row["type"]),
         history=tuple(str(h) for h in history),
-        answer=row.get("answer"), value=None if value is None else float(value), unit=row.get("unit"),
+        answer=row.get("answer"), value=value, unit=row.get("unit"),
         quotes=tuple(quote) if isinstance(quote, list) else ((quote,) if quote else ()),
         docs=tuple(doc) if isinstance(doc, list) else ((doc,) if doc else ()),
         keywords=tuple(row.get("keywords") or ()),
     )
+
+
+def _as_fraction(value: float, unit: str | None, answer: Any) -> float:
+    """A percentage as the fraction answers carry (0.534): question files may give it as written
+    (“answer”: “53.4%”, “value”: 53.4) or as the fraction already."""
+    if unit != "%" or not isinstance(answer, str):
+        return value
+    written = re.search(r"(\d+(?:\.\d+)?)\s*[%％]", answer)
+    return value / 100 if written and math.isclose(float(written.group(1)), value) else value
 
 
 def _check_gold(q: GoldQuestion, seen: set[str], where: str) -> None:

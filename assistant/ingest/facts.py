@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from collections.abc import Sequence
 
 from assistant.core.types import Chunk, Document, Fact
@@ -43,6 +44,7 @@ GRADE_AFTER = ("甲", "乙", "以上", "及以上", "以下")  # 三级甲等, �
 # Words that say what a bare 万/亿 amount counts (890万资金扶持, 数额超500万, 总服务人次达3.64万).
 AMOUNT_UNITS = (("人次", "人次"), ("资金", "元"), ("经费", "元"), ("金额", "元"), ("数额", "元"),
                 ("捐款", "元"), ("公益金", "元"), ("补贴", "元"), ("销售", "元"))
+PEOPLE_ENDINGS = set("人民员者童工众")  # 居民, 职工, 儿童, 参保人员, 患者, 群众: a word naming people
 
 
 def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
@@ -77,7 +79,8 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         fact = Fact(
             fact_id=_fact_id(doc.doc_id, start, q.end, text[start:q.end]),
             chunk_id=_chunk_for(ordered, start, q.end),
-            doc_id=doc.doc_id, value=q.value, unit=q.unit or amount_unit(subject, text[c0:head]),
+            doc_id=doc.doc_id, value=q.value,
+            unit=q.unit or amount_unit(subject, text[c0:head], text[q.end:c1]),
             as_written=text[start:q.end],
             qualifier=qualifier, subject=subject, district=doc.meta.district, place=doc.meta.place,
             year=fact_year(text, start, default_year(start)), start=start, end=q.end,
@@ -99,18 +102,29 @@ def fact_context(text: str, s0: int, c0: int, c1: int, subject: str | None, borr
     return text[previous_clause(text, c0, s0):c1]
 
 
-def amount_unit(subject: str | None, before: str) -> str:
-    """The unit of a bare 万/亿 amount, from the words naming it ("" when they do not say)."""
+def amount_unit(subject: str | None, before: str, after: str = "") -> str:
+    """The unit of a bare 万/亿 amount, from the words naming it ("" when they do not say): 890万资金 is
+    in 元; 7.5万农村居民 counts people, as the word right after it says (one naming people: …民, …员,
+    …者, …人, or households: …户)."""
     for hay in (subject or "", before):
         for word, unit in AMOUNT_UNITS:
             if word in hay:
                 return unit
+    import jieba
+
+    word = next((w for w in jieba.lcut(after[:10]) if w.strip()), "")
+    if len(word) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+        if word[-1] in PEOPLE_ENDINGS:
+            return "人"
+        if word[-1] == "户" or word.endswith("家庭"):
+            return "户"
     return ""
 
 
 def _inside(text: str, pos: int, open_: str, close: str) -> bool:
-    """Whether `pos` sits between an unclosed `open_` and its `close` on the same line."""
-    line_start = text.rfind("\n", 0, pos) + 1
+    """Whether `pos` sits between an unclosed `open_` and its `close` in the same sentence (a title or a
+    quotation never runs past 。, so an unclosed 《 of a damaged line does not swallow what follows)."""
+    line_start = max(text.rfind(c, 0, pos) for c in "\n。！？") + 1
     return text.rfind(open_, line_start, pos) > text.rfind(close, line_start, pos)
 
 

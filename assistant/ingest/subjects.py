@@ -307,6 +307,19 @@ def noun_before(before: str, percent: bool = False) -> str | None:
     return cleaned[-MAX_SUBJECT:] if cleaned else None
 
 
+def _opens_word(s: str, filler: str) -> bool:
+    """A one-character filler that begins a longer noun of `s` (在 of 在校学生, 有 of 有效期) stays."""
+    return len(filler) == 1 and opens_noun(s)
+
+
+def opens_noun(s: str) -> bool:
+    """`s` begins with a noun of two characters or more (在校生, 建成区), as jieba tags it."""
+    import jieba.posseg
+
+    words = jieba.posseg.lcut(s[:8]) if s else []
+    return bool(words) and len(words[0].word) > 1 and words[0].flag.startswith("n")
+
+
 def clean(s: str, lead: bool = True) -> str | None:
     """Strip quote marks, fillers and particles off a subject phrase; None when nothing is left."""
     s = s.replace("“", "").replace("”", "")
@@ -317,7 +330,7 @@ def clean(s: str, lead: bool = True) -> str | None:
     while changed and s:
         changed = False
         for word in LEAD_FILLERS if lead else ():
-            if s.startswith(word) and len(s) >= len(word) + 2:
+            if s.startswith(word) and len(s) >= len(word) + 2 and not _opens_word(s, word):
                 s, changed = s[len(word):], True
         for word in TRAIL_FILLERS:
             if s.endswith(word) and len(s) >= len(word) + 2:

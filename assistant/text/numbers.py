@@ -56,6 +56,11 @@ _CHINESE = re.compile(
     rf"(?P<num>[{CN_DIGITS}十][{CN_NUMERAL_CHARS}]*)(?P<a1>[余多])?(?P<unit>{_UNIT_ALT})"
 )
 _PERIODS = re.compile(r"十[一二三四五六七八九]五")
+# 三大行动, 六大类: a count of two to ten things (never 一大批, nor 十九大 / 二十大, the party congresses),
+# in the unit written after 大 or else 个.
+_BIG = re.compile(rf"(?<![第{CN_NUMERAL_CHARS}\d])(?P<num>[二两三四五六七八九十])大(?:(?P<unit>{_UNIT_ALT})|(?=[\u4e00-\u9fff“]))")
+# 连续三年, 连续5年: a number of years, not a date.
+_RUN_OF_YEARS = re.compile(rf"(?<=连续)(?P<num>\d+|[{CN_DIGITS}十]+)年")
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,13 @@ def find_quantities(text: str) -> list[Quantity]:
         q = _from_match(m, True)
         if q is not None:
             found.append(_with_prefix(text, q))
+            taken.append((q.start, q.end))
+    for m in (*_BIG.finditer(text), *_RUN_OF_YEARS.finditer(text)):
+        value = _decimal(m.group("num"))
+        if value is None or any(s < m.end() and m.start() < e for s, e in taken + periods):
+            continue
+        unit = m.groupdict().get("unit") or ("年" if m.re is _RUN_OF_YEARS else "个")
+        found.append(Quantity(_to_float(value), unit, m.group(0), m.start(), m.end(), None, not m.group("num").isdigit()))
     return sorted(found, key=lambda q: q.start)
 
 

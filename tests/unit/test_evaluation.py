@@ -48,6 +48,14 @@ def test_load_gold_reads_rows_into_gold_questions(tmp_path):
     assert not qs[2].answerable and qs[2].quotes == ()
 
 
+def test_a_percentage_is_read_as_written_or_as_a_fraction(tmp_path):
+    written = _row(id="p1", answer="53.4%", value=53.4, unit="%")
+    fraction = _row(id="p2", answer="53.4%", value=0.534, unit="%")
+    small = _row(id="p3", answer="0.5%", value=0.5, unit="%")
+    qs = scoring.load_gold(_write(tmp_path, [written, fraction, small]))
+    assert [q.value for q in qs] == [pytest.approx(0.534), 0.534, pytest.approx(0.005)]
+
+
 @pytest.mark.parametrize("bad_line", ["{not json", "[1, 2]", json.dumps({"id": "x", "type": "numeric"}),
                                       json.dumps(_row(history="普陀呢"), ensure_ascii=False)])
 def test_malformed_line_names_file_and_line(tmp_path, bad_line):

@@ -278,3 +278,17 @@ def test_anniversaries_belong_to_what_is_named_before_them(rule_facts):
     by = _by_written(rule_facts)
     assert (by["十周年"].value, by["十周年"].subject) == (10, "阳光驿站项目")
     assert (by["二十周年"].value, by["二十周年"].subject) == (20, "邻里节")
+
+
+def test_a_title_left_open_by_a_damaged_line_ends_at_the_full_stop():
+    text = "制定出台《某某系统行政许可、行政检共治共保研讨会等活动。完成合作要点十件事，发放《指南》3万册。"
+    doc = _doc(text, (2024,))
+    written = [f.as_written for f in extract_facts(doc, _chunks(doc, len(text) // 2))]
+    assert written == ["十件", "3万册"]
+
+
+def test_a_bare_wan_amount_counts_the_people_named_after_it():
+    text = "年末2.2万城镇居民、7.5万农村居民享受最低生活保障，投入资金7.8亿，惠及3.1万户家庭。"
+    doc = _doc(text, (2021,))
+    units = {f.as_written: f.unit for f in extract_facts(doc, _chunks(doc, len(text) // 2))}
+    assert units == {"2.2万": "人", "7.5万": "人", "7.8亿": "元", "3.1万户": "户"}

@@ -79,3 +79,12 @@ def test_a_synonym_is_swapped_only_where_the_corpus_writes_the_replacement():
     writes_pm = bigrams("PM2.5年均浓度")
     assert canonicalize("PM2.5年均浓度", known=writes_pm) == "PM2.5年均浓度"
     assert canonicalize("PM2.5年均浓度", known=bigrams("细颗粒物平均浓度")) == "细颗粒物年均浓度"
+
+
+def test_scaled_idf_weighs_some_grams_less():
+    from assistant.answer.matching import ScaledIdf, gram_weight
+
+    idf = {"利润": 4.0, "旅行": 3.0, "": 2.0}
+    scaled = ScaledIdf(idf, {"旅行"}, 0.5)
+    assert gram_weight("利润", scaled) == 4.0 and gram_weight("旅行", scaled) == 1.5
+    assert gram_weight("未知", scaled) == 2.0 and len(scaled) == 3

@@ -134,6 +134,17 @@ def test_find_quantities_recovers_formatted_figures(items):
     assert all(text[q.start:q.end] == q.text for q in found)
 
 
+@pytest.mark.parametrize("text, found", [
+    ("扛起三大光荣使命", [("三大", 3, "个")]),
+    ("包括信息化学品制造业等六大类。", [("六大类", 6, "类")]),
+    ("连续三年位居全省第一，连续5年获评", [("三年", 3, "年"), ("5年", 5, "年")]),
+    ("学习贯彻党的二十大精神，十九大以来", []),  # party congresses, not counts
+    ("建成一大批项目，成为第三大城市", []),
+])
+def test_find_quantities_reads_counts_of_big_things_and_runs_of_years(text, found):
+    assert [(q.text, q.value, q.unit) for q in find_quantities(text)] == found
+
+
 def test_find_quantities_reads_ordinal_and_tier_classifiers():
     text = "开展第四届评选，完成第五轮联检，完善四级运管模式，做实四方合作，建成61平方米/千人"
     found = find_quantities(text)

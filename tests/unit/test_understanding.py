@@ -364,6 +364,9 @@ def test_parse_never_raises_and_slots_are_known_values(text):
     ("比上年提高了多少个百分点？", "个百分点"),
     ("新增多少张养老床位？", "张"),
     ("一共花了多少钱？", "元"),
+    ("一共包括几大类？", "类"),
+    ("扛起了几大光荣使命？", "个"),
+    ("已经连续几年全省第一了？", "年"),
     ("有多少？", None),
 ])
 def test_unit_hint_reads_any_unit_after_the_question_word(text, unit):

@@ -1,0 +1,45 @@
+"""Conversations over a document of another city, written for this test (invented figures): a chain
+of short questions keeps what the conversation is about, and the follow-up's own words decide."""
+
+import pytest
+
+from assistant.serve.engine import build_engine
+
+pytestmark = pytest.mark.slow
+
+BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用，数字为虚构）
+
+一、教育
+年末全市共有幼儿园1200所，在园幼儿35.2万人。普通小学480所，在校学生98.6万人。普通中学300所，在校学生60.1万人。
+
+二、旅游和文化
+年末全市共有旅行社820家，全年旅行社营业收入45.3亿元，营业利润2.1亿元。文化市场经营单位1.2万家，营业收入300.5亿元，营业利润20.8亿元。
+
+三、社会保障
+年末2.2万城镇居民、7.5万农村居民享受最低生活保障。
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(real_settings, tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("jiaxing-corpus")
+    (corpus / "嘉兴市2023年教育和旅游统计摘要.txt").write_text(BULLETIN, encoding="utf-8")
+    root = tmp_path_factory.mktemp("jiaxing")
+    return build_engine(real_settings.model_copy(update={"corpus_dir": corpus, "index_dir": root / "index",
+                                                         "home_place": "嘉兴市"}))
+
+
+@pytest.mark.parametrize("history, question, figure", [
+    (["2023年全市幼儿园有多少所？", "那小学呢？"], "在校学生有多少？", "98.6万人"),
+    (["2023年全市旅行社有多少家？", "全年营业收入多少？"], "利润呢？", "2.1亿元"),
+    (["2023年全市旅行社有多少家？"], "营业收入多少？", "45.3亿元"),
+    (["2023年全市文化市场经营单位有多少家？"], "营业利润多少？", "20.8亿元"),
+])
+def test_a_chain_of_short_questions_keeps_its_subject(engine, history, question, figure):
+    answer = engine.ask(question, history)
+    assert not answer.refused and figure in answer.text, answer.text
+
+
+def test_a_bare_amount_counts_the_people_named_after_it(engine):
+    answer = engine.ask("嘉兴2023年有多少农村居民享受低保？")
+    assert answer.unit == "人" and "7.5万" in answer.text, answer.text
