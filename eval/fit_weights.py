@@ -83,8 +83,11 @@ def collect(holdout: str, extra: list[list[str]] = ()):
     return np.array(rows), np.array(labels), np.array(weights), questions
 
 
-def fit(questions, l2: float = 0.05, steps: int = 3000, lr: float = 0.5):
+def fit(questions, l2: float = 0.002, steps: int = 3000, lr: float = 0.5):
     """Conditional logit: for each question, softmax over its candidates; the right ones should win.
+
+    l2 was chosen by leave-one-corpus-out accuracy (fit on five corpora, threshold chosen on them, scored
+    on the sixth), 2026-12-02: 0.05 → 0.793, 0.01 → 0.799, 0.002 → 0.823, 0.0005 → 0.810, 0 → 0.814.
 
     Minimises the mean per-corpus negative log-likelihood of the right candidates plus an L2 penalty,
     by gradient descent. Then a bias is fitted so that sigmoid(score) is calibrated pointwise.

@@ -222,8 +222,10 @@ def _rows(ctx: AnswerContext, embedder, query: Query) -> tuple[list[tuple[str, o
                 if c and (not query.year or query.year in ys)]
         slots = [(p.name, p, query.year) for p in held if p and p.level == level]
     rows, missing = [], []
+    # 比2021年末多了多少万人: each row is a level (常住人口), the difference is computed from them
+    row_query = replace(query, text=_DIFF.sub("多少", query.text))
     for label, place, year in slots:
-        found = candidates(ctx, embedder, query, place=place, year=year, k=1)
+        found = candidates(ctx, embedder, row_query, place=place, year=year, k=1)
         if found and found[0].p >= ctx.model.threshold:
             rows.append((label, found[0].fact))
         else:

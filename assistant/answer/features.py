@@ -25,7 +25,9 @@ _YEARS = re.compile(r"(?:19|20)\d{2}\s*年(?:的|末|底)?")
 _SUPERSEDED = re.compile(r"[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)(?:到|至)")
 _LEANING = re.compile(r"^(?:比|较|同比|环比|增长|下降|增加|减少|提高|降低|上升|占|其中)")
 # Words that make a figure a change rather than a level (general Chinese, not lifted from a document).
-_CHANGE_BEFORE = re.compile(r"(?:增长|增加|下降|减少|提高|降低|上升|回落|上涨|下跌|扩大|缩小|增|降|涨|减)(?:了)?(?:约|近|超|逾)?$")
+# 新增3家 is a count of new things, asked as 新增几家: a qualifier (qualifier_match), not a change.
+_CHANGE_BEFORE = re.compile(r"(?:增长|(?<!新)增加|下降|减少|提高|降低|上升|回落|上涨|下跌|扩大|缩小|(?<!新)增|降|涨|减)"
+                            r"(?:了)?(?:约|近|超|逾)?$")
 _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降低了|上升|回落|涨了|降了|跌了|增幅|增速|降幅|"
                            r"比上年|比去年|同比|比[^，。？]{0,8}(多|少)了?多少|多了多少|少了多少|变化")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
@@ -111,6 +113,8 @@ def own_stretch(text: str, start: int, end: int) -> str:
         # shares the words before its first value
         s = before.pop().start()
     left = _past_unit(clause, before[-1].end()) if before else 0
+    if before and (k := clause.rfind("、", left, s)) >= 0:
+        left = k + 1  # 新增3家综合为老服务中心、16家助餐点: what precedes the 、 is the last item's
     right = after[0] if after else len(clause)
     if after and (k := clause.find("、", e, right)) >= 0:
         right = k  # 接待人次达4454万、综合收入162.11亿元: what follows the 、 is the next item's

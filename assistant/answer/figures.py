@@ -170,6 +170,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             first_of_sentence.add(f.sentence_start)
             section = f"{doc.title} {hit.chunk.section_str}"
             x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
+            if x["unit_conflict"]:
+                continue  # 多少亿元 is never answered with a percentage, nor 多少张 with 家
             out.append(Candidate(f, ctx.model.probability(x), x))
     out.sort(key=lambda c: -c.p)
     seen: set[str] = set()

@@ -29,3 +29,12 @@ def test_a_list_of_values_shares_the_words_before_its_first_value():
     assert own_stretch(text, at, at + len("20微克/立方米")).startswith("细颗粒物平均浓度")
     at = text.index("5天")
     assert own_stretch(text, at, at + 2).startswith("超标天数")
+
+
+def test_a_new_count_is_not_a_change_and_each_item_of_a_list_owns_its_noun():
+    from assistant.answer.features import _CHANGE_BEFORE, own_stretch
+
+    assert not _CHANGE_BEFORE.search("新增") and _CHANGE_BEFORE.search("比上年增长")
+    text = "新增3家综合为老服务中心、16家老年人助餐点、3家日间照料中心；"
+    at = text.index("16家")
+    assert own_stretch(text, at, at + 3) == "16家老年人助餐点"
