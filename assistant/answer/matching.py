@@ -25,6 +25,8 @@ _QUESTION_WORDS = frozenset(
     "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ? "
     # how a change is asked (比上一年涨了多少): the change itself is read apart (features.py)
     "比 上一年 上年 同比 环比 涨 涨了 跌 跌了 "
+    # how a count is framed: 分成几类, 包括几个, 涉及几个镇
+    "分成 分为 包括 包含 涉及 "
     # colloquial fillers: 光出口这一块, 大概有多少
     "光 就 只 仅 还 又 也 都 一块 这块 那块 这一块 方面 这方面 这边 那边 总体 整体 大致 差不多 "
     # multipliers and units a question asks in (多少亿, 几万): the asked unit is read apart
