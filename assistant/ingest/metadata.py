@@ -20,7 +20,9 @@ from assistant.text.places import COUNTRY, Place, find_places, gazetteer
 DOC_TYPES = ("工作要点", "中期评估", "统计公报", "公报", "评估", "总结", "规划", "实施方案", "方案", "计划", "实施意见",
              "意见", "办法", "细则", "条例", "报告", "通知", "白皮书")
 _TITLE_END = re.compile(rf"(?:{'|'.join(DOC_TYPES)}|要点)(?:（[^）]{{1,16}}）)?[”’》」]*$")
-_ISSUER = re.compile(r"^[\u4e00-\u9fff、]{2,40}(?:局|厅|委员会|委|部|办公室|政府|中心|调查队)(?:文件)?$")
+_OFFICE = r"[\u4e00-\u9fff、]{2,40}?(?:局|厅|委员会|委|部|办公室|政府|中心|调查队)"
+# one office, or several issuing together (成都市统计局 国家统计局成都调查队)
+_ISSUER = re.compile(rf"^{_OFFICE}(?:[ \u3000、和及]+{_OFFICE})*(?:文件)?$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
 _DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -76,7 +78,7 @@ def guess_issuer(head: str) -> str | None:
     if m:
         return m.group(1)
     for line in head.split("\n")[:20]:
-        line = clean_title(line)
+        line = clean_title(re.sub(r"(?<=[局厅委部室府心队会])[ \u3000]+(?=\S)", "、", line.strip()))
         if _ISSUER.fullmatch(line):
             return line.removesuffix("文件")
     return None

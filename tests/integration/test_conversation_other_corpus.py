@@ -1,13 +1,17 @@
 """Conversations over a document of another city, written for this test (invented figures): a chain
 of short questions keeps what the conversation is about, and the follow-up's own words decide."""
 
+import re
+
 import pytest
 
 from assistant.serve.engine import build_engine
 
 pytestmark = pytest.mark.slow
 
-BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用，数字为虚构）
+BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数字）
+
+嘉兴市统计局 国家统计局嘉兴调查队
 
 一、教育
 年末全市共有幼儿园1200所，在园幼儿35.2万人。普通小学480所，在校学生98.6万人。普通中学300所，在校学生60.1万人。
@@ -43,3 +47,9 @@ def test_a_chain_of_short_questions_keeps_its_subject(engine, history, question,
 def test_a_bare_amount_counts_the_people_named_after_it(engine):
     answer = engine.ask("嘉兴2023年有多少农村居民享受低保？")
     assert answer.unit == "人" and "7.5万" in answer.text, answer.text
+
+
+def test_who_issued_the_document_is_answered_from_its_opening(engine):
+    answer = engine.ask("这份统计摘要是哪些单位发布的？")
+    assert re.search("由嘉兴市统计局、?国家统计局嘉兴调查队发布", answer.text), answer.text
+    assert "嘉兴市统计局" in answer.citations[0].text

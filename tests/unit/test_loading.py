@@ -217,3 +217,10 @@ def test_document_with_no_headings(tmp_path: Path) -> None:
     assert doc.text == "今年以来，社区新增助餐点3个。\n下一步将继续推进。"
     assert doc.headings == () and parse_sections(doc) == []
     assert doc.meta.title == "memo"
+
+
+def test_issuers_named_together_on_one_line_are_read_as_the_issuer():
+    from assistant.ingest.metadata import guess_issuer
+
+    head = "# 2021年某某市国民经济和社会发展统计公报\n\n某某市统计局 国家统计局某某调查队\n\n2022年3月25日"
+    assert guess_issuer(head) == "某某市统计局、国家统计局某某调查队"
