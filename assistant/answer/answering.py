@@ -40,6 +40,7 @@ _TEXT_CUES = re.compile(r"哪个|哪些|哪里|哪家|哪项|哪类|什么|啥|�
 _RATE = re.compile(r"率|比例|占比|比重|百分之|百分比")
 _WHAT = re.compile(r"什么|啥|哪个|哪些|哪一|哪家|哪项|哪类|哪种|为什么|为何|原因|如何|怎么|怎样|谁")
 _ASKS_FIGURE = re.compile(r"多少|(?<!第)几(?!个方面)|比例|占比|百分之|多大|多高|多长")
+_WHICH_MOST = re.compile(r"(哪个|哪些|哪一|哪类|哪种|哪项)[^，。？]{0,12}最[多少高低快慢大小]")
 _WHICH = re.compile(r"谁|哪个|哪一|哪家|更多|更少|更高|更低|最多|最少|最高|最低")
 _DIFF = re.compile(r"多了?多少|少了?多少|差多少|相差|差距|差了|高了?多少|低了?多少|增加了?多少|减少了?多少")
 
@@ -130,8 +131,8 @@ def _bare(query: Query) -> bool:
 
 def _is_numeric(text: str, query: Query) -> bool:
     """A question for a figure: its words ask for one, or it follows up a question that did."""
-    if _WHAT.search(text) and not _ASKS_FIGURE.search(text):
-        return False  # 主要是什么原因, 哪个行业增长最快: words answer it, not a figure
+    if _WHAT.search(text) and (not _ASKS_FIGURE.search(text) or _WHICH_MOST.search(text)):
+        return False  # 主要是什么原因, 几个行业里哪个增长最快: words answer it, not a figure
     if any(cue in text for cue in _NUMERIC_CUES) or _RATE.search(text):
         return True
     if _TEXT_CUES.search(text):

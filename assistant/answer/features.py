@@ -113,7 +113,7 @@ def own_stretch(text: str, start: int, end: int) -> str:
         # shares the words before its first value
         s = before.pop().start()
     left = _past_unit(clause, before[-1].end()) if before else 0
-    if before and (k := clause.rfind("、", left, s)) >= 0:
+    if before and (k := clause.rfind("、", left, s)) >= 0 and not _LEANING.match(clause[k + 1:s]):
         left = k + 1  # 新增3家综合为老服务中心、16家助餐点: what precedes the 、 is the last item's
     right = after[0] if after else len(clause)
     if after and (k := clause.find("、", e, right)) >= 0:

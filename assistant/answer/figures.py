@@ -63,7 +63,7 @@ def content_text(query: Query, known: Container[str] | None = None) -> str:
     return text
 
 
-def _year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
+def year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
     years = set(query.years) or ({query.year} if query.year else set())
     if not years:
         return True
@@ -161,7 +161,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         owned |= {(_period(doc.text, f), f.unit) for f in facts if f.fact_id in owners}
         for f in facts:
             sentence = doc.text[slice(*_period(doc.text, f))] if mention else ""
-            if not (_place_ok(f, place, mention, sentence) and _year_ok(ctx, f, q)):
+            if not (_place_ok(f, place, mention, sentence) and year_ok(ctx, f, q)):
                 continue
             if f.fact_id not in owners and (clause_of[f.fact_id] in owned
                                              or (_period(doc.text, f), f.unit) in owned):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from assistant.answer.context import AnswerContext
-from assistant.answer.figures import content_text
+from assistant.answer.features import own_stretch, span_of
+from assistant.answer.figures import content_text, year_ok
 from assistant.answer.matching import bigrams, weighted_coverage
 from assistant.answer.retrieval import search
 from assistant.core.types import Answer, Citation, Query
@@ -19,6 +20,15 @@ POOL = 10
 RANK_WEIGHT = 0.3  # a sentence of the top passage gains this much over one of a far passage
 SHORT_SENTENCE = 30  # a quoted sentence this short reads as a heading: the next one is quoted with it
 # 这份公报是哪些单位发布的 / 由哪个部门印发: who issued the document
+# 哪个行业增长最快 / 对哪个大洲出口最多: the extreme of a list of figures
+_WHICH = re.compile(r"哪个|哪些|哪一|哪类|哪种|哪家|哪项|什么")
+_SUPERLATIVE = re.compile(r"最([多少高低快慢大小])")
+_GROWTH = re.compile(r"增长|增速|增幅|涨|下降|降幅|减少")
+_FALL = re.compile(r"(?:下降|减少|降低|回落|下跌)[了约近]?$")
+_RISE = re.compile(r"(?:增长|增加|提高|上升|上涨)[了约近]?$")
+_LEANS = re.compile(r"^(?:比上年|同比|增长|下降|增加|减少|提高|降低|上升)")
+MIN_ITEMS = 3  # a sentence comparing fewer figures than this is not a list to rank
+LIST_MARGIN = 0.85  # the list answers when it holds this share of what the best sentence holds
 _ASKS_ISSUER = re.compile(r"(哪个|哪些|哪家|什么|谁)[^，。？]{0,6}(发布|印发|制定|出台|编制|发出|公布|发的)"
                           r"|(发布|印发|制定|出台|编制|公布)[^，。？]{0,4}(单位|部门|机关|机构)")
 
@@ -30,6 +40,9 @@ def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, menti
         issued = answer_issuer(ctx, embedder, question, query)
         if issued is not None:
             return issued
+    top = None
+    if _WHICH.search(query.text) and (most := _SUPERLATIVE.search(query.text)):
+        top = answer_superlative(ctx, embedder, question, query, most.group(1) in "多高快大")
     content = set(bigrams(content_text(query, ctx.idf)))
     if not content:
         return None
@@ -48,6 +61,8 @@ def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, menti
             cov = weighted_coverage(content, bigrams(sentence, chars=True), ctx.idf)
             scored.append((cov + RANK_WEIGHT / hit.rank, cov, hit, a, b))
     scored.sort(key=lambda s: -s[0])
+    if top is not None and (not scored or top[1] >= LIST_MARGIN * scored[0][1]):
+        return top[0]  # the list holds the question at least as well as any sentence
     if not scored or scored[0][1] < ctx.model.text_threshold:
         return None
     best = scored[:2] if len(scored) > 1 and scored[1][0] >= 0.9 * scored[0][0] else scored[:1]
@@ -84,3 +99,53 @@ def answer_issuer(ctx: AnswerContext, embedder, question: str, query: Query) -> 
         text = f"《{doc.title}》由{issuer}发布。"
         return Answer(question=question, text=text, citations=(cite,), query=query)
     return None
+
+
+def answer_superlative(ctx: AnswerContext, embedder, question: str, query: Query, highest: bool
+                       ) -> tuple[Answer, float] | None:
+    """The item of a list of figures (分行业看，A增长25.0%，B增长2.8%，C下降8.9%…) that is highest (or
+    lowest), in the sentence that best holds the question: changes when the question asks how fast
+    something grew, levels otherwise; with how much of the question that sentence holds. None when no
+    sentence lists enough comparable figures."""
+    content = set(bigrams(content_text(query, ctx.idf)))
+    asks_growth = bool(_GROWTH.search(query.text))
+    hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)
+    best = None
+    for hit in hits:
+        if query.place and hit.chunk.place != query.place:
+            continue
+        doc = ctx.index.documents[hit.chunk.doc_id]
+        by_sentence: dict[tuple[int, int], list] = {}  # up to the full stop: 对亚洲出口…；对北美洲出口…
+        for f in ctx.facts_by_chunk.get(hit.chunk.chunk_id, []):
+            if year_ok(ctx, f, query):
+                by_sentence.setdefault(span_of(doc.text, f.start, f.end, "。\n"), []).append(f)
+        for (a, b), facts in by_sentence.items():
+            rows = []
+            for f in facts:
+                lead = doc.text[max(f.sentence_start, f.start - 4):f.start]
+                change = bool(_FALL.search(lead) or _RISE.search(lead))
+                if change == asks_growth:
+                    rows.append((-f.value if _FALL.search(lead) else f.value, f))
+            units = {f.unit for _, f in rows}
+            if len(rows) < MIN_ITEMS or len(units) != 1:
+                continue
+            # 分行业看，A增长…：the list breaks down the sentence before it, which names what is listed
+            sentence = doc.text[max(doc.text.rfind("。", 0, max(a - 1, 0)) + 1, a - 200):b]
+            score = weighted_coverage(content, bigrams(sentence, chars=True), ctx.idf) + RANK_WEIGHT / hit.rank
+            if best is None or score > best[0]:
+                best = (score, rows, doc, hit, (a, b))
+    if best is None or (cov := best[0] - RANK_WEIGHT / best[3].rank) < ctx.model.text_threshold:
+        return None
+    _, rows, doc, hit, (s0, s1) = best
+    value, fact = (max if highest else min)(rows, key=lambda r: r[0])
+    label = own_stretch(doc.text, fact.start, fact.end).strip("，；。、 ")
+    earlier = [f for f in ctx.facts_by_chunk.get(hit.chunk.chunk_id, []) if f.end <= fact.start]
+    if _LEANS.match(label) and earlier and earlier[-1].sentence_start >= fact.sentence_start - 60:
+        # 牧业产值26.34亿元、增长25.3%: the change is the item's named just before it
+        prev = earlier[-1]
+        label = doc.text[span_of(doc.text, prev.start, prev.end, "，；。：")[0]:fact.end].strip("，；。、 ")
+    cite = Citation(doc_id=doc.doc_id, doc_title=doc.title, section=hit.chunk.section_str, text=doc.text[s0:s1],
+                    start=s0, end=s1, chunk_id=hit.chunk.chunk_id, highlight=(fact.start - s0, fact.end - s0))
+    word = "最高" if highest else "最低"
+    text = f"据《{doc.title}》，所列各项中{word}的是：{label}。"
+    return Answer(question=question, text=text, citations=(cite,), query=query), cov

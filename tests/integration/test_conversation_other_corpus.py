@@ -19,7 +19,10 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 二、旅游和文化
 年末全市共有旅行社820家，全年旅行社营业收入45.3亿元，营业利润2.1亿元。文化市场经营单位1.2万家，营业收入300.5亿元，营业利润20.8亿元。
 
-三、社会保障
+三、服务业
+全年规模以上服务业营业收入500.0亿元，增长6.0%。分行业看，交通运输业增长3.1%，软件业增长15.2%，租赁业下降2.4%，教育服务业增长7.7%。
+
+四、社会保障
 年末2.2万城镇居民、7.5万农村居民享受最低生活保障。
 """
 
@@ -53,3 +56,12 @@ def test_who_issued_the_document_is_answered_from_its_opening(engine):
     answer = engine.ask("这份统计摘要是哪些单位发布的？")
     assert re.search("由嘉兴市统计局、?国家统计局嘉兴调查队发布", answer.text), answer.text
     assert "嘉兴市统计局" in answer.citations[0].text
+
+
+@pytest.mark.parametrize("question, item", [
+    ("2023年规模以上服务业哪个行业增长最快？", "软件业增长15.2%"),
+    ("2023年规模以上服务业哪个行业增长最慢？", "租赁业下降2.4%"),
+])
+def test_which_item_of_a_list_is_highest_is_read_from_the_list(engine, question, item):
+    answer = engine.ask(question)
+    assert item in answer.text and "分行业看" in answer.citations[0].text, answer.text
