@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.understanding import (
+    ABSOLUTE_CHANGE,
     PlaceContext,
     explicit_intent,
     is_chitchat,
@@ -94,7 +95,7 @@ def _inherit(cur: Query, prev: Query) -> Query:
         inherited.append("qualifier")
     # 同比降了多少？ asks a change, in % unless it names a unit: the last question's unit stays behind
     if unit_hint(cur.text) is None and same_subject and prev.unit and cur.unit != prev.unit \
-            and not _ASKS_CHANGE.search(cur.text):
+            and (not _ASKS_CHANGE.search(cur.text) or ABSOLUTE_CHANGE.search(cur.text)):
         fields["unit"] = prev.unit
         inherited.append("unit")
     places = fields.get("districts", cur.districts) or (fields.get("district", cur.district),)

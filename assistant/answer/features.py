@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.matching import bigrams, gram_weight, question_content, unit_matches, weighted_coverage
+from assistant.answer.understanding import ABSOLUTE_CHANGE
 from assistant.core.types import Fact, Query
 from assistant.text.numbers import UNITS
 
@@ -81,7 +82,8 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     if query.context:  # a follow-up: its own words are what it narrows to
         focus_text = question_content(query, with_context=False)
     head = _HEAD.search(query.text)
-    rate = bool(_RATE_ASKED.search(query.text)) or (bool(_CHANGE_ASKED.search(query.text)) and unit is None)
+    rate = bool(_RATE_ASKED.search(query.text)) or (bool(_CHANGE_ASKED.search(query.text)) and unit is None
+                                                     and not ABSOLUTE_CHANGE.search(query.text))
     return Asked(content=frozenset(bigrams(content_text)), focus=frozenset(bigrams(focus_text)),
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,

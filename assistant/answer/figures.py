@@ -16,7 +16,7 @@ from assistant.answer.context import AnswerContext
 from assistant.answer.features import asked_of, features, own_stretch, span_of
 from assistant.answer.matching import ScaledIdf, asked_unit, bigrams, canonicalize, question_content
 from assistant.answer.retrieval import search
-from assistant.answer.understanding import unit_hint
+from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
 from assistant.core.types import Citation, Fact, Query
 from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, gazetteer, place_names
@@ -38,7 +38,7 @@ class Candidate:
 def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
     """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none."""
     # 同比降了多少: not in the last question's unit; nor 营业利润多少 after 有多少家 (it names its own subject)
-    from_context = bool(query.inherited) and not _CHANGE.search(query.text)
+    from_context = bool(query.inherited) and (not _CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
     last = (query.context or "").split("\n")[0]  # the last question; earlier ones follow on their own lines
     for text in (query.text, last if from_context else ""):
         explicit = unit_hint(text) or asked_unit(text, {f.unit for f in ctx.index.facts})

@@ -217,6 +217,10 @@ def names_all_districts(text: str) -> bool:
     return bool(_ALL_DISTRICTS.search(text))
 
 
+# 比上年多了多少 / 增加了多少: a change in the figure's own unit (1.5亿人次), not a rate
+ABSOLUTE_CHANGE = re.compile(r"(?:多|少|增加|减少)了?多少")
+
+
 def unit_hint(text: str) -> str | None:
     """The unit a question's wording asks for (多少张 → 张, 占比 → %), None when it names none."""
     probe = re.sub(r"哪几", "", text)

@@ -24,6 +24,7 @@ NUMERIC_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "cross_doc")  # v
 # Questions with one quote and no history: the ones retrieval is scored on.
 RETRIEVAL_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "text")
 REL_TOL = 1e-6
+_UNIT_ALIASES = {"个百分点": "百分点"}  # one unit, written with or without its classifier
 OVERLAP = 0.6  # share of the quote a passage must hold in one run to count as "overlapping substantially"
 
 
@@ -215,8 +216,8 @@ def first_rank(quotes: Sequence[str], texts: Sequence[str]) -> int:
 
 
 def values_match(expected: float, unit: str | None, value: float | None, got_unit: str | None) -> bool:
-    """Same value within REL_TOL relative, and the same unit."""
-    if value is None or unit != got_unit:
+    """Same value within REL_TOL relative, and the same unit (8.2个百分点 is 8.2百分点)."""
+    if value is None or _UNIT_ALIASES.get(unit, unit) != _UNIT_ALIASES.get(got_unit, got_unit):
         return False
     return math.isclose(value, expected, rel_tol=REL_TOL, abs_tol=1e-12)
 
