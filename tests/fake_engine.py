@@ -19,6 +19,7 @@ from assistant.core.types import (
     DocumentInfo,
     Hit,
     Query,
+    Status,
     Turn,
 )
 
@@ -75,6 +76,8 @@ class FakeEngine:
                 highlight=(pos, pos + 4),
             )
             text = "根据《普陀区民政局2024年工作要点》，普陀区2024年计划新增养老床位200张。"
+            if "大模型" in question:  # as with an LLM endpoint: a status line before any text
+                yield Status("正在请大模型组织回答……")
             yield text[:10]
             yield text[10:]
             yield Answer(

@@ -97,6 +97,12 @@ def test_chat_answers_with_figure_and_source(app, client):
     assert chat[2]["metadata"]["title"].startswith("来源")
 
 
+def test_chat_shows_the_llm_status_line_and_then_the_answer(app, client):
+    """With an LLM endpoint the stream opens with status lines: every one of them is a full update."""
+    chat, _, box, _ = ask(client, "大模型：普陀2024年新增多少养老床位？")
+    assert "200张" in _texts(chat) and box == ""
+
+
 def test_chat_refusal_is_plain_and_has_no_sources(app, client):
     _, _, _ = app
     chat, _, _, _ = ask(client, "今天天气怎么样？")

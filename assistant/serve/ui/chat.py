@@ -62,7 +62,8 @@ def chat_tab(settings: Settings, engine) -> tuple:
                 if isinstance(item, Answer):
                     final = item
                 elif isinstance(item, Status):  # the LLM is working: show the line, not yet any text
-                    yield chat_messages(exchanges, pending=question, partial=item.text), exchanges, "", gr.update()
+                    shown = chat_messages(exchanges, pending=question, partial=item.text)
+                    yield shown, store, conv_id, gr.skip(), gr.skip(), *[gr.skip()] * N_SUGGESTIONS
                 else:
                     partial += item
                     shown = chat_messages(exchanges, pending=question, partial=partial)
