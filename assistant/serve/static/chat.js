@@ -4,7 +4,8 @@
  *    messages are made of: an answer copies as its text plus its sources (the .mz-copy block each
  *    answer carries), other HTML as its visible text.
  * 2. mzShowLatest(): after an answer, scroll to the end of the chat, but never so far that the
- *    latest question leaves the top (a long answer is read from its start).
+ *    latest question leaves the top (a long answer is read from its start); also after a reload.
+ * 3. Labels and toast headers Gradio writes in English are shown in Chinese.
  */
 (function () {
   "use strict";
@@ -15,7 +16,10 @@
   var FOLD_TITLE = /^(来源|文件中相关的内容（并非直接答案）) · \d+ 处$/;  // the folded sources' title
   // Labels Gradio writes in English without a translation key.
   var LABELS = { "Copy conversation": "复制整段对话（纯文本）", "Copied conversation": "已复制整段对话",
-    "Liked": "已评为有用（再点撤销）", "Disliked": "已评为没用（再点撤销）" };
+    "Liked": "已评为有用（再点撤销）", "Disliked": "已评为没用（再点撤销）", "More tabs": "更多标签页",
+    "Close": "关闭", "chatbot conversation": "对话记录", "Textbox": "输入框" };
+  // Toast headers Gradio writes in English whatever title it is given: Info (2) → 提示 (2).
+  var TOASTS = { Info: "提示", Warning: "提示", Error: "出错了", Success: "完成" };
 
   function visibleText(node) {
     node.querySelectorAll("br").forEach(function (br) { br.replaceWith("\n"); });
@@ -58,6 +62,10 @@
   }
 
   function relabel(root) {
+    root.querySelectorAll(".toast-title, [data-testid=toast-title]").forEach(function (n) {
+      var m = /^(Info|Warning|Error|Success)(.*)$/.exec((n.textContent || "").trim());
+      if (m) n.textContent = TOASTS[m[1]] + m[2];
+    });
     root.querySelectorAll("[aria-label], [title]").forEach(function (n) {
       ["aria-label", "title"].forEach(function (a) {
         var v = n.getAttribute(a);
@@ -84,7 +92,8 @@
       var users = chat.querySelectorAll(".message-row.user-row, .user-row, [data-testid=user]");
       var last = users[users.length - 1];
       var end = box.scrollHeight - box.clientHeight;
-      var top = last ? last.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop - 8 : end;
+      // 44 px: the latest question sits below the chat's floating clear / copy-all buttons
+      var top = last ? last.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop - 44 : end;
       box.scrollTop = Math.max(0, Math.min(end, top));
       if (++tries < 4) setTimeout(go, 120);  // the sources fold open a moment after the answer renders
     }

@@ -91,6 +91,11 @@ def chat_tab(settings: Settings, engine) -> tuple:
         return (chat_view(store, conv_id), conv_id, gr.update(choices=conv.choices(store), value=conv_id),
                 *suggestion_updates(last))
 
+    def reopen(store, conv_id):
+        """A past conversation opened from the list: it is also the one a reload brings back."""
+        store = {**(store if isinstance(store, dict) else conv.empty_store()), "current": conv_id}
+        return (store, *open_conversation(store, conv_id))
+
     def restore(store):
         store = store if isinstance(store, dict) else conv.empty_store()
         return open_conversation(store, store.get("current"))
@@ -185,7 +190,7 @@ def chat_tab(settings: Settings, engine) -> tuple:
     new_btn.click(new_chat, [store], reset_out, api_visibility="private")
     chatbot.clear(new_chat, [store], reset_out, api_visibility="private")
     delete_btn.click(delete_chat, [store, current], reset_out, api_visibility="private")
-    history.input(open_conversation, [store, history], [chatbot, current, history, *suggestions],
+    history.input(reopen, [store, history], [store, chatbot, current, history, *suggestions],
                   api_visibility="private").then(**show_latest)
     chatbot.like(on_like, [store, current], [store, feedback_id, comment_row, comment],
                  api_visibility="private")
