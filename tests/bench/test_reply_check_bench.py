@@ -34,6 +34,9 @@ def _offline(case: dict) -> Answer:
 @pytest.mark.parametrize("name", ["reply_check_cases", "reply_check_holdout"])
 def test_reply_check_precision_on_wrong_replies(name):
     """`reply_check_cases` was the set the checks were refined on; `reply_check_holdout` was written after."""
+    if not (DATA / f"{name}.jsonl").is_file():
+        pytest.skip(f"tests/data/{name}.jsonl is not in the repository (never committed, lost on 2026-12-01): "
+                    "write a new set in the format this test reads to measure the checks again")
     cases = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
     print(f"\n{name}: {len(cases)} replies")
