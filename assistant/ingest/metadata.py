@@ -26,6 +26,7 @@ _ISSUER = re.compile(rf"^{_OFFICE}(?:[ \u3000、和及]+{_OFFICE})*(?:文件)?$"
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
 _DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[、.．])")
 _PLAN_YEARS = {"十三五": range(2016, 2021), "十四五": range(2021, 2026), "十五五": range(2026, 2031)}
 # Marks that are never part of a title: footnote markers [1], page numbers —3— / - 3 -, markdown.
 _TITLE_NOISE = re.compile(r"\[\d{1,3}\]|[—\-]\s*\d{1,3}\s*[—\-]|^#+\s*|\*\*")
@@ -34,13 +35,16 @@ _TITLE_NOISE = re.compile(r"\[\d{1,3}\]|[—\-]\s*\d{1,3}\s*[—\-]|^#+\s*|\*\*"
 def guess_meta(text: str, filename: str, home: str | None = None) -> DocMeta:
     """Title, issuer, 文号, place, years, type and date as far as the text itself says them."""
     head = text[:3000]
-    years = document_years((text_title := guess_title(head)) or Path(filename).stem, text)
-    title = text_title or Path(filename).stem
+    stem = Path(filename).stem
+    years = document_years((text_title := guess_title(head)) or stem, text)
+    title = text_title or stem
     if text_title and len(years) > 1 and set(guess_years(text_title)) < set(years):
-        title = Path(filename).stem  # a compilation: its first part's title does not name it
+        title = stem  # a compilation: its first part's title does not name it
+    elif text_title and text_title in stem and len(stem) > len(text_title):
+        title = stem  # “2024年工作总结” in 中山市民政局2024年工作总结.txt: the file name says whose
     issuer = guess_issuer(head)
     number = _DOC_NUMBER.search(head)
-    place = guess_place(title, issuer, text[:2000], home)
+    place = guess_place(title, issuer, text[:2000], home, filename=stem)
     doc_type = next((t for t in DOC_TYPES if t in title), None)
     if doc_type in ("实施方案", "实施意见"):
         doc_type = doc_type[2:]
@@ -57,7 +61,8 @@ def clean_title(line: str) -> str:
 def is_title(line: str) -> bool:
     """A real title: 6–60 characters of Chinese, no sentence punctuation, naming a document genre."""
     cjk = sum(1 for c in line if "\u4e00" <= c <= "\u9fff")
-    return 6 <= len(line) <= 60 and cjk >= 5 and not re.search(r"[。；！？]", line) and bool(_TITLE_END.search(line))
+    return (6 <= len(line) <= 60 and cjk >= 5 and not re.search(r"[。；！？]", line) and bool(_TITLE_END.search(line))
+            and not _NUMBERED.match(line))  # 一、2025年工作总结 is a section's heading
 
 
 def guess_title(head: str) -> str | None:
@@ -84,13 +89,15 @@ def guess_issuer(head: str) -> str | None:
     return None
 
 
-def guess_place(title: str, issuer: str | None, opening: str, home: str | None = None) -> Place | None:
+def guess_place(title: str, issuer: str | None, opening: str, home: str | None = None,
+                filename: str = "") -> Place | None:
     """The place a document is about: the most specific place its title names, else its issuer's,
-    else the place its opening names most often."""
+    else its file name's (a user names a file 沅江市民政局2025年上半年工作总结 when the text only says
+    全市), else the place its opening names most often."""
     gaz = gazetteer()
     home_place = _home(home)
     known = _near_home(home_place)
-    for text in (title, issuer or ""):
+    for text in (title, issuer or "", filename):
         mentions = find_places(text, gaz, known=known, home=home_place)
         mentions = [m for m in mentions if m.relative is None]
         if mentions:

@@ -224,3 +224,13 @@ def test_issuers_named_together_on_one_line_are_read_as_the_issuer():
 
     head = "# 2021年某某市国民经济和社会发展统计公报\n\n某某市统计局 国家统计局某某调查队\n\n2022年3月25日"
     assert guess_issuer(head) == "某某市统计局、国家统计局某某调查队"
+
+
+def test_a_document_whose_text_names_no_place_takes_its_place_and_title_from_the_file_name():
+    from assistant.ingest.metadata import guess_meta
+
+    text = "2024年工作总结\n2024年，全市民政系统聚焦高质量发展，新增养老床位300张。"
+    meta = guess_meta(text, "中山市民政局2024年工作总结.txt")
+    assert meta.title == "中山市民政局2024年工作总结" and meta.district == "中山市"
+    numbered = guess_meta("一、2025年工作总结\n全市新增养老床位20张。", "沅江市民政局2025年上半年工作总结.txt")
+    assert numbered.title == "沅江市民政局2025年上半年工作总结" and numbered.district == "沅江市"
