@@ -45,10 +45,8 @@ FEATURES = (
     "year_written", "qualifier_match", "qualifier_conflict",
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
-    "subject", "subject_precision", "rarest_missing", "per_mismatch",
+    "subject", "subject_precision", "rarest_missing",
 )
-# A figure per head or per thousand (人均图书藏量1.02册, 每千名老人45.7张) answers only a question asking per head.
-_PER = re.compile(r"人均|户均|每(?!个?[月年天日周季])[千万百十名人户个]|/[千万百]?人|[千万]人拥有")  # not 每个月
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
                     r"(?:多少|几|呢|多大|比例|占比)")
@@ -71,7 +69,6 @@ class Asked:
     places: tuple[str, ...]  # the names of the asked place, as a text may write them
     count: bool  # asks a count with 几 (几项, 几个): Chinese-numeral counts answer such questions
     unit: str | None  # the unit the wording asks in, None when it names none
-    per: bool  # asks a figure per head (人均, 每千名)
     rate: bool  # asks for a share, rate or change in %
     change: bool  # asks how much something changed
     qualifier: str | None
@@ -90,7 +87,6 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     return Asked(content=frozenset(bigrams(content_text)), focus=frozenset(bigrams(focus_text)),
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
-                 per=bool(_PER.search(query.text)),
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year)
 
 
@@ -202,7 +198,6 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "subject": cov(fact.subject) if fact.subject else 0.0,
         "subject_precision": _precision(fact.subject, asked.content, idf),
         "rarest_missing": _rarest_missing(asked.content, bigrams(sentence, chars=True), idf),
-        "per_mismatch": float(bool(_PER.search(own + fact.unit)) != asked.per),
     }
 
 

@@ -38,10 +38,3 @@ def test_a_new_count_is_not_a_change_and_each_item_of_a_list_owns_its_noun():
     text = "新增3家综合为老服务中心、16家老年人助餐点、3家日间照料中心；"
     at = text.index("16家")
     assert own_stretch(text, at, at + 3) == "16家老年人助餐点"
-
-
-def test_a_figure_per_head_answers_only_a_question_per_head():
-    from assistant.answer.features import _PER
-
-    assert _PER.search("全国人均图书藏量1.02册") and _PER.search("每千名户籍老人拥有床位") and _PER.search("张/千人")
-    assert not _PER.search("城乡低保标准每个月多少钱") and not _PER.search("人口1000万人")
