@@ -135,3 +135,16 @@ def test_an_older_database_gains_the_new_columns(settings):
     got = {f.question: f for f in list_feedback(settings)}
     assert got["old"].answer_id is None and got["old"].channel == "web"
     assert got["new"].answer_id == "n1"
+
+
+def test_the_review_table_shows_sources_and_a_readable_time():
+    from assistant.core.types import Citation
+    from assistant.serve.feedback import Feedback
+    from assistant.serve.ui.feedback_tab import FEEDBACK_HEADERS, feedback_table
+
+    cit = Citation(doc_id="d", doc_title="普陀区民政局2024年工作要点", section="二、养老", text="新增200张养老床位", start=0, end=9)
+    fb = Feedback(id=1, created_at="2026-12-02T14:22:43.627+00:00", question="普陀新增多少床位？", answer_text="200张",
+                  rating=-1, comment="", citations=(cit,))
+    row = dict(zip(FEEDBACK_HEADERS, feedback_table([fb])[0], strict=True))
+    assert "《普陀区民政局2024年工作要点》" in row["来源"] and "新增200张" in row["来源"]
+    assert "T" not in row["时间"] and row["时间"].startswith("2026-12-0")

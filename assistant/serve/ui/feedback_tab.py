@@ -5,16 +5,24 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import gradio as gr
 
 from assistant.core.settings import Settings
 from assistant.serve.auth import audit, read_audit
-from assistant.serve.feedback import RATING_ZH, Feedback, count_feedback, export_feedback, list_feedback
+from assistant.serve.feedback import (
+    RATING_ZH,
+    Feedback,
+    count_feedback,
+    export_feedback,
+    list_feedback,
+    sources_text,
+)
 
 RATINGS = {"全部": None, "👍 有用": 1, "👎 没用": -1}
-FEEDBACK_HEADERS = ["编号", "时间", "评价", "问题", "回答", "说明"]
+FEEDBACK_HEADERS = ["编号", "时间", "评价", "问题", "回答", "来源", "说明"]
 AUDIT_HEADERS = ["时间（UTC）", "管理员", "来自", "操作", "内容", "结果"]
 REVIEW_ROWS = 200
 EXPORT_KEPT_SECONDS = 120
@@ -31,10 +39,19 @@ def _clip(text: str, n: int = 300) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+def local_time(iso: str | None) -> str:
+    """A stored UTC time as the server's local time, to the second (2026-12-02 14:22:43)."""
+    try:
+        return datetime.fromisoformat(str(iso)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return str(iso or "")
+
+
 def feedback_table(items: list[Feedback]) -> list[list]:
-    """Review rows: id, time, 👍/👎, question, answer (clipped), comment."""
-    return [[fb.id, fb.updated_at or fb.created_at, RATING_ZH.get(fb.rating, str(fb.rating)), _clip(fb.question),
-             _clip(fb.answer_text), _clip(fb.comment)] for fb in items]
+    """Review rows: id, local time, 👍/👎, question, answer and sources (clipped), comment."""
+    return [[fb.id, local_time(fb.updated_at or fb.created_at), RATING_ZH.get(fb.rating, str(fb.rating)),
+             _clip(fb.question), _clip(fb.answer_text), _clip(sources_text(fb.citations), 200), _clip(fb.comment)]
+            for fb in items]
 
 
 def audit_table(entries: list[dict]) -> list[list]:
