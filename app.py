@@ -82,6 +82,7 @@ def load_engine(settings, phases: Phases):
     engine.embedder.load()
     t = phases.done(f"载入向量模型（{settings.embedder}，{settings.embed_runtime}）", t)
     engine.ask(WARM_UP_QUESTION)  # tokenizer, jieba dictionary, vocabularies: paid here, not by a user
+    engine.ask("那2022年呢？", [WARM_UP_QUESTION])  # a follow-up: jieba's part-of-speech tagger too
     phases.done("预热（回答一个问题）", t)
     return engine
 
