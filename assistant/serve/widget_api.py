@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
-from assistant.core.types import Answer, Citation, Turn
+from assistant.core.types import Answer, Citation, Status, Turn
 from assistant.serve.feedback import add_comment, record_feedback, withdraw_feedback
 from assistant.serve.http_edge import INTERNAL_ERROR, check_question, error_body
 from assistant.serve.suggestions import follow_ups
@@ -109,6 +109,8 @@ def answer_events(first, rest: Iterator, remember, documents=()) -> Iterator[str
         for item in itertools.chain([] if first is None else [first], rest):
             if isinstance(item, Answer):
                 final = item
+            elif isinstance(item, Status):  # an LLM is working: a line to show, not answer text
+                yield event({"type": "status", "text": item.text})
             elif item:
                 yield event({"type": "delta", "text": item})
     except Exception as exc:  # headers are sent: say what went wrong in the stream

@@ -101,3 +101,17 @@ def test_feedback_from_a_page_not_allowed_is_refused(app):
     r = http.post("/api/feedback", json=rating(), headers={"Origin": "http://evil.example"})
     assert r.status_code == 403
     assert list_feedback(settings) == []
+
+
+def test_the_stream_carries_status_lines_apart_from_the_answer_text():
+    """With an LLM endpoint the engine yields status lines first: they are events of their own, never text."""
+    import json as _json
+
+    from assistant.core.types import Answer, Status
+    from assistant.serve.widget_api import answer_events
+
+    final = Answer(question="q", text="答案")
+    lines = list(answer_events(None, iter([Status("正在请大模型组织回答……"), "答", "案", final]), lambda a: None))
+    events = [_json.loads(line.removeprefix("data: ")) for line in lines]
+    assert [e["type"] for e in events] == ["status", "delta", "delta", "answer"]
+    assert events[0]["text"] == "正在请大模型组织回答……"

@@ -447,13 +447,14 @@
     dots.appendChild(el("span", "dot"));
     dots.appendChild(el("span", "dot"));
     dots.appendChild(el("span", "dot"));
-    dots.appendChild(el("span", null, " 正在查找文件…"));
+    var label = el("span", null, " 正在查找文件…");
+    dots.appendChild(label);
     lb.appendChild(dots);
     var text = el("div", "answer-text partial");
     lb.appendChild(text);
     loading.appendChild(lb);
     loading.setAttribute("data-loading", "1");
-    return { row: loading, dots: dots, text: text };
+    return { row: loading, dots: dots, label: label, text: text };
   }
 
   // Reads `data: {...}` events from a fetch response body, calling onEvent for each.
@@ -501,7 +502,9 @@
         });
       }
       return readEvents(resp, function (ev) {
-        if (ev.type === "delta") {
+        if (ev.type === "status") {  // an LLM is working: say so while no text has come
+          w.label.textContent = " " + ev.text;
+        } else if (ev.type === "delta") {
           w.dots.hidden = true;
           w.text.textContent += ev.text;
           showAnswer(w.row);
