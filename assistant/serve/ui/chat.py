@@ -158,6 +158,7 @@ def chat_tab(settings: Settings, engine) -> tuple:
                 suggestions = [gr.Button(visible=False, size="sm", variant="secondary", elem_classes="mz-sug")
                                for _ in range(N_SUGGESTIONS)]
             msg = gr.Textbox(
+                label="输入问题",  # hidden, but what a screen reader announces instead of "Textbox"
                 show_label=False,
                 placeholder="请输入问题，按回车发送",
                 submit_btn=SEND,
@@ -167,7 +168,7 @@ def chat_tab(settings: Settings, engine) -> tuple:
                 elem_id="mz-input",
             )
             with gr.Row(visible=False) as comment_row:
-                comment = gr.Textbox(show_label=False, scale=8,
+                comment = gr.Textbox(label="补充说明", show_label=False, scale=8,
                                      placeholder="补充说明（可选）：哪里不对？正确的答案或出处是什么？")
                 comment_btn = gr.Button("提交说明", scale=1, min_width=110)
             examples = gr.Examples(EXAMPLES, inputs=msg, label="示例问题（点击即问）")
