@@ -19,9 +19,8 @@ from assistant.ingest.sectioning import sentence_spans
 POOL = 10
 RANK_WEIGHT = 0.3  # a sentence of the top passage gains this much over one of a far passage
 SHORT_SENTENCE = 30  # a quoted sentence this short reads as a heading: the next one is quoted with it
-# 这份公报是哪些单位发布的 / 由哪个部门印发: who issued the document
 # 哪个行业增长最快 / 对哪个大洲出口最多: the extreme of a list of figures
-_WHICH = re.compile(r"哪个|哪些|哪一|哪类|哪种|哪家|哪项|什么")
+_WHICH_ITEM = re.compile(r"哪个|哪些|哪一|哪类|哪种|哪家|哪项|什么")
 _SUPERLATIVE = re.compile(r"最([多少高低快慢大小])")
 _GROWTH = re.compile(r"增长|增速|增幅|涨|下降|降幅|减少")
 _FALL = re.compile(r"(?:下降|减少|降低|回落|下跌)[了约近]?$")
@@ -29,6 +28,7 @@ _RISE = re.compile(r"(?:增长|增加|提高|上升|上涨)[了约近]?$")
 _LEANS = re.compile(r"^(?:比上年|同比|增长|下降|增加|减少|提高|降低|上升)")
 MIN_ITEMS = 3  # a sentence comparing fewer figures than this is not a list to rank
 LIST_MARGIN = 0.85  # the list answers when it holds this share of what the best sentence holds
+# 这份公报是哪些单位发布的 / 由哪个部门印发: who issued the document
 _ASKS_ISSUER = re.compile(r"(哪个|哪些|哪家|什么|谁)[^，。？]{0,6}(发布|印发|制定|出台|编制|发出|公布|发的)"
                           r"|(发布|印发|制定|出台|编制|公布)[^，。？]{0,4}(单位|部门|机关|机构)")
 
@@ -41,7 +41,7 @@ def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, menti
         if issued is not None:
             return issued
     top = None
-    if _WHICH.search(query.text) and (most := _SUPERLATIVE.search(query.text)):
+    if _WHICH_ITEM.search(query.text) and (most := _SUPERLATIVE.search(query.text)):
         top = answer_superlative(ctx, embedder, question, query, most.group(1) in "多高快大")
     content = set(bigrams(content_text(query, ctx.idf)))
     if not content:
