@@ -105,10 +105,11 @@ def _checked(ctx: AnswerContext, answer: Answer) -> Answer:
 
 
 def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str]) -> Query:
-    """A follow-up that took its subject from the conversation carries the last question's words. A question for a figure that names no place
-    and no year (在校生有多少？) carries it too, and passes on what it carried itself (旅行社有多少家？ ›
-    全年营业收入多少？ › 利润呢？ is about 旅行社's 利润): its own words still decide (they are its focus),
-    the conversation's only break ties; it takes no place or year from it (理解为 says so)."""
+    """A follow-up that took its subject from the conversation carries the last question's words. So
+    does a question for a figure that names no place and no year (在校生有多少？), and it passes on what
+    it carried itself (旅行社有多少家？ › 全年营业收入多少？ › 利润呢？ is about 旅行社's 利润). Its own
+    words still decide (they are its focus), the conversation's only break ties; it takes no place or
+    year from them. The carried text holds the last question first, earlier ones on lines after it."""
     if not history:
         return query
     bare = _bare(query)

@@ -39,7 +39,6 @@ _UNITS = sorted((*UNITS, "%"), key=len, reverse=True)
 FEATURES = (
     "own", "clause", "sentence", "section", "before",
     "rank", "dense",
-    "unit_match", "unit_conflict",
     "pct_asked", "pct_not_asked",
     "change_asked", "change_not_asked", "level_when_change_asked",
     "year_written", "qualifier_match", "qualifier_conflict",
@@ -177,7 +176,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "before": cov(before),
         "rank": 1.0 / rank if rank else 0.0,
         "dense": max(dense or 0.0, 0.0),
-        "unit_match": float(unit_ok),
+        # not a weighed signal: a figure in another unit than the one asked is no candidate (figures.py)
         "unit_conflict": float(unit_known and not unit_ok),
         "pct_asked": float(pct and asked.rate),
         "pct_not_asked": float(pct and not asked.rate),

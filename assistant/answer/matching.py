@@ -131,8 +131,8 @@ class ScaledIdf(Mapping):
         return w * self.factor if gram in self.scaled else w
 
     def get(self, gram, default=None):
-        return self[gram] if gram in self.base else (default * self.factor if gram in self.scaled and default
-                                                      else default)
+        w = self.base.get(gram, default)
+        return w * self.factor if w is not None and gram in self.scaled else w
 
     def __iter__(self):
         return iter(self.base)

@@ -36,17 +36,17 @@ _ASKS_ISSUER = re.compile(r"(哪个|哪些|哪家|什么|谁)[^，。？]{0,6}(�
 def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, mention: str | None = None
                 ) -> Answer | None:
     """The best sentence(s) for a question in words, cited; None when none holds enough of it."""
+    hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)
     if _ASKS_ISSUER.search(query.text):
-        issued = answer_issuer(ctx, embedder, question, query)
+        issued = answer_issuer(question, query, ctx, hits)
         if issued is not None:
             return issued
+    content = set(bigrams(content_text(query, ctx.idf)))
     top = None
     if _WHICH_ITEM.search(query.text) and (most := _SUPERLATIVE.search(query.text)):
-        top = answer_superlative(ctx, embedder, question, query, most.group(1) in "多高快大")
-    content = set(bigrams(content_text(query, ctx.idf)))
+        top = answer_superlative(question, query, ctx, hits, content, most.group(1) in "多高快大")
     if not content:
         return None
-    hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)
     scored: list[tuple[float, float, object, int, int]] = []
     for hit in hits:
         if query.place and hit.chunk.place != query.place and mention is None:
@@ -79,10 +79,9 @@ def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, menti
                   citations=tuple(cites), query=query)
 
 
-def answer_issuer(ctx: AnswerContext, embedder, question: str, query: Query) -> Answer | None:
+def answer_issuer(question: str, query: Query, ctx: AnswerContext, hits) -> Answer | None:
     """Who issued the document the question is about (its best-retrieved one with a known issuer),
     citing the line of its opening that names the issuer; None when no such document is found."""
-    hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)
     for hit in hits:
         doc = ctx.index.documents[hit.chunk.doc_id]
         issuer = doc.meta.issuer
@@ -101,15 +100,14 @@ def answer_issuer(ctx: AnswerContext, embedder, question: str, query: Query) -> 
     return None
 
 
-def answer_superlative(ctx: AnswerContext, embedder, question: str, query: Query, highest: bool
+def answer_superlative(question: str, query: Query, ctx: AnswerContext, hits, content: set[str], highest: bool
                        ) -> tuple[Answer, float] | None:
     """The item of a list of figures (分行业看，A增长25.0%，B增长2.8%，C下降8.9%…) that is highest (or
     lowest), in the sentence that best holds the question: changes when the question asks how fast
     something grew, levels otherwise; with how much of the question that sentence holds. None when no
-    sentence lists enough comparable figures."""
-    content = set(bigrams(content_text(query, ctx.idf)))
+    sentence lists enough comparable figures. `hits` are the question's retrieved passages, `content`
+    its bigrams."""
     asks_growth = bool(_GROWTH.search(query.text))
-    hits = search(ctx.index, embedder, f"{query.text} {query.describe()}", k=POOL, query=query)
     best = None
     for hit in hits:
         if query.place and hit.chunk.place != query.place:

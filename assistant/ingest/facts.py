@@ -13,6 +13,8 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+import jieba
+
 from assistant.core.types import Chunk, Document, Fact
 from assistant.ingest.parts import document_parts, years_at
 from assistant.ingest.subjects import (
@@ -110,8 +112,6 @@ def amount_unit(subject: str | None, before: str, after: str = "") -> str:
         for word, unit in AMOUNT_UNITS:
             if word in hay:
                 return unit
-    import jieba
-
     word = next((w for w in jieba.lcut(after[:10]) if w.strip()), "")
     if len(word) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
         if word[-1] in PEOPLE_ENDINGS:
