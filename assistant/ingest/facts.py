@@ -26,7 +26,7 @@ from assistant.ingest.subjects import (
     qualifier_hits,
     span_around,
 )
-from assistant.text.lexicon import QUALIFIERS
+from assistant.text.lexicon import QUALIFIERS, SET_PHRASES
 from assistant.text.numbers import ORDINAL_UNITS, Quantity, find_quantities
 from assistant.text.time import find_years
 
@@ -38,9 +38,6 @@ SENTENCE_ENDS = "。！？；\n!?;"
 PRIORITY = ("新增", "改建", "累计", "不低于", "不超过", "总数", "完成", "覆盖", "计划")
 ADJACENT = 2  # chars allowed between qualifiers of one run ("新增床位" is not a run, "累计新增" is)
 
-# Chinese-numeral phrases that name things rather than count them.
-SET_PHRASES = ("八项规定", "两项补贴", "三项制度", "两个确立", "两个维护", "四个意识", "四个自信",
-               "五个中心", "两张网", "五个一律", "两个免于", "三个层级以上", "四面八方")
 ONE_UNITS = set("处名家所张座户")  # 一 counts only with these (一处养护机构), never 一批/一个时期
 GRADE_AFTER = ("甲", "乙", "以上", "及以上", "以下")  # 三级甲等, 二级以上: a grade, not a count of tiers
 # Words that say what a bare 万/亿 amount counts (890万资金扶持, 数额超500万, 总服务人次达3.64万).

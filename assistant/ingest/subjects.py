@@ -31,15 +31,15 @@ LEAD_FILLERS = tuple((
 ).split())
 TRAIL_FILLERS = tuple((
     "全市 全区 总数 总量 共计 总计 合计 达到 共 有 约 达 为 计 的 中 分别 "
-    "已 近 逾 超 数量 合力 力量 特征 "
+    "已 近 逾 超 数量 "
 ).split())
 VERBS = tuple((
-    "提供 开展 实施 发放 惠及 支出 落实 建成 设置 设立 建立 摘除 规范 筹集 "
+    "提供 开展 实施 发放 惠及 支出 落实 建成 设置 设立 建立 规范 筹集 "
     "实现 销售 办理 投入 发布 培育 打造 建设 创建 确保 推荐 资助 列入 撤销 "
-    "注销 劝散 安装 参加 参与 成立 推选 选取 对接 汇总 举办 增配 排查 开设 "
-    "服务覆盖 免费 聚焦 出台 联合 推动 推进 形成 获评 荣获 获 毕业 实招 报名 "
-    "招聘 明确 纳入 完成 达到 提高到 提升至 下降 提高 守护 扩大 帮助 带动 发展 "
-    "排摸出 购买 回归 促进 开办 组建 开通 配备 招募 "
+    "注销 安装 参加 参与 成立 推选 选取 对接 汇总 举办 排查 开设 "
+    "免费 聚焦 出台 联合 推动 推进 形成 获评 荣获 获 毕业 报名 "
+    "招聘 明确 纳入 完成 达到 提高到 提升至 下降 提高 扩大 帮助 带动 发展 "
+    "购买 促进 开办 组建 开通 配备 招募 "
 ).split())
 _VERBS_LONGEST = sorted(VERBS, key=len, reverse=True)
 # Verbs of change: in 从19.7人提高到23人 the second figure measures what the first one does.
@@ -179,7 +179,16 @@ def _has_noun(before: str) -> bool:
 
 def _bare(subject: str) -> bool:
     """A subject that is only a verb or a comparison (参与, 实招, 比上届): it names no thing."""
-    return subject in VERBS or subject in CHANGE_VERBS or bool(_COMPARE_LEAD.fullmatch(subject))
+    return (subject in VERBS or subject in CHANGE_VERBS or bool(_COMPARE_LEAD.fullmatch(subject))
+            or _one_verb(subject))
+
+
+def _one_verb(s: str) -> bool:
+    """`s` is one word that jieba tags as a verb (实招, 参与): an action, not a thing."""
+    import jieba.posseg
+
+    words = jieba.posseg.lcut(s) if 1 < len(s) <= 4 else []
+    return len(words) == 1 and words[0].flag == "v"
 
 
 def _item_start(text: str, i0: int) -> int:
