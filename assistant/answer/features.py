@@ -63,6 +63,7 @@ class Asked:
     """What the question asks, read once per question: content bigrams and the kind of figure."""
 
     content: frozenset[str]
+    wordings: tuple[frozenset[str], ...]  # content, and the question's own wording where synonyms changed it
     focus: frozenset[str]  # bigrams of the part asked about (其中…的), empty when none
     head: frozenset[str]  # bigrams of the words just before 多少/几
     places: tuple[str, ...]  # the names of the asked place, as a text may write them
@@ -74,8 +75,10 @@ class Asked:
     year: int | None
 
 
-def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = ()) -> Asked:
-    """The question's side of the signals."""
+def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = (),
+             alternative: str | None = None) -> Asked:
+    """The question's side of the signals; `alternative`, the content in the question's own words
+    when synonyms changed it (a figure is matched against the wording that suits it best)."""
     focus = _FOCUS.search(query.text) or _MODIFIER.search(query.text)
     focus_text = focus.group(1) if focus else ""
     if query.context:  # a follow-up: its own words are what it narrows to
@@ -83,7 +86,9 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     head = _HEAD.search(query.text)
     rate = bool(_RATE_ASKED.search(query.text)) or (bool(_CHANGE_ASKED.search(query.text)) and unit is None
                                                      and not ABSOLUTE_CHANGE.search(query.text))
-    return Asked(content=frozenset(bigrams(content_text)), focus=frozenset(bigrams(focus_text)),
+    content = frozenset(bigrams(content_text))
+    wordings = (content,) + ((frozenset(bigrams(alternative)),) if alternative else ())
+    return Asked(content=content, wordings=wordings, focus=frozenset(bigrams(focus_text)),
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year)
@@ -157,7 +162,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     sentence = doc_text[fact.sentence_start:fact.sentence_end]
     own = own_stretch(doc_text, fact.start, fact.end)
     before = doc_text[max(c0, fact.start - 12):fact.start]
-    cov = lambda t: weighted_coverage(set(asked.content), bigrams(t, chars=True), idf)  # noqa: E731
+    cov = lambda t: max(weighted_coverage(set(w), bigrams(t, chars=True), idf) for w in asked.wordings)  # noqa: E731
     pct = fact.unit in ("%", "个百分点", "百分点", "‰")
     change = bool(_CHANGE_BEFORE.search(doc_text[max(c0, fact.start - 6):fact.start]))
     unit_known = asked.unit is not None
@@ -195,8 +200,8 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "place_in_own": float(any(n in own for n in asked.places)),
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
         "subject": cov(fact.subject) if fact.subject else 0.0,
-        "subject_precision": _precision(fact.subject, asked.content, idf),
-        "rarest_missing": _rarest_missing(asked.content, bigrams(sentence, chars=True), idf),
+        "subject_precision": max(_precision(fact.subject, w, idf) for w in asked.wordings),
+        "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
     }
 
 

@@ -51,10 +51,12 @@ def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
     return None
 
 
-def content_text(query: Query, known: Container[str] | None = None) -> str:
-    """What the question asks about, in the documents' wording (`known`: the corpus's bigrams), without
-    its places."""
-    text = canonicalize(question_content(query, known=known), known)
+def content_text(query: Query, known: Container[str] | None = None, canonical: bool = True) -> str:
+    """What the question asks about, in the documents' wording (`known`: the corpus's bigrams; with
+    `canonical` False, in the question's own words), without its places."""
+    text = question_content(query, known=known, canonical=canonical)
+    if canonical:
+        text = canonicalize(text, known)
     for code in (query.place, *query.places):
         place = gazetteer().get(code)
         if place is not None:
@@ -141,7 +143,10 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     if not content.strip():
         return []
     names = tuple(n for c in (query.place, *query.places) if (pl := gazetteer().get(c)) for n in place_names(pl))
-    asked = asked_of(q, content, asked_unit_of(ctx, q), names + ((mention,) if mention else ()))
+    # 老年人助餐点 is also 社区老年助餐服务场所 in another document: a figure may match either wording
+    own_words = content_text(q, ctx.idf, canonical=False)
+    asked = asked_of(q, content, asked_unit_of(ctx, q), names + ((mention,) if mention else ()),
+                     alternative=own_words if bigrams(own_words) != bigrams(content) else None)
     said = f"{q.text} {q.describe()}"
     if q.context:  # 在校生有多少？ after 那小学呢？: the conversation's words find the passage
         said += " " + content_text(replace(q, text=q.context, context=None), ctx.idf)

@@ -78,8 +78,10 @@ def bigrams(text: str, chars: bool = False) -> set[str]:
     return out
 
 
-def question_content(query: Query, with_context: bool = True, known: Container[str] | None = None) -> str:
-    """The question less its places, years and question words: what is being asked about."""
+def question_content(query: Query, with_context: bool = True, known: Container[str] | None = None,
+                     canonical: bool = True) -> str:
+    """The question less its places, years and question words: what is being asked about (in the
+    documents' wording unless `canonical` is False)."""
     from assistant.index.keywords import tokenize
 
     places = {query.district, *query.districts} - {None}
@@ -91,9 +93,11 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
         for mention in find_places(context, gazetteer()):
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
-    text = f"{query.text} {context}" if context else query.text
-    text = re.sub(r"一共|总共", " ", text)  # 一共有 splits into 一 / 共有, which are not what is asked
-    words = [w for w in tokenize(canonicalize(text, known)) if w not in drop and w not in _QUESTION_WORDS
+    strip = lambda t: re.sub(r"一共|总共", " ", t)  # noqa: E731  一共有 splits into 一 / 共有, not what is asked
+    text = canonicalize(strip(query.text), known) if canonical else strip(query.text)
+    if context:  # what the conversation carries is read in the documents' wording either way
+        text += " " + canonicalize(strip(context), known)
+    words = [w for w in tokenize(text) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”
     return " ".join(words)

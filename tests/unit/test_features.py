@@ -38,3 +38,27 @@ def test_a_new_count_is_not_a_change_and_each_item_of_a_list_owns_its_noun():
     text = "新增3家综合为老服务中心、16家老年人助餐点、3家日间照料中心；"
     at = text.index("16家")
     assert own_stretch(text, at, at + 3) == "16家老年人助餐点"
+
+
+def test_a_figure_is_matched_against_the_wording_that_suits_it():
+    """Synonyms turn 助餐点 into another document's 社区老年助餐服务场所; a document that writes 助餐点
+    itself must still match the question in full."""
+    from assistant.answer.features import asked_of, features
+    from assistant.core.types import Fact, Query
+
+    text = "新增3家日间照料中心、16家老年人助餐点。"
+    at = text.index("16家")
+    f = Fact(fact_id="f", chunk_id="c", doc_id="d", value=16.0, unit="家", as_written="16家", qualifier=None,
+             subject="老年人助餐点", district=None, year=None, start=at, end=at + 3, sentence_start=0,
+             sentence_end=len(text))
+    query = Query(text="新增多少家老年人助餐点？")
+    idf: dict[str, float] = {}
+
+    def signals(alternative):
+        asked = asked_of(query, "社区老年助餐服务场所", "家", alternative=alternative)
+        return features(f, text, "", asked, idf, 1, 0.5, False)
+
+    canonical_only, both = signals(None), signals("老年人助餐点")
+    assert canonical_only["own"] < 0.5 and both["own"] == 1.0
+    assert both["rarest_missing"] == 0.0 < canonical_only["rarest_missing"]
+    assert both["subject_precision"] == 1.0
