@@ -36,7 +36,19 @@ def _is_cjk(ch: str) -> bool:
 
 def normalise_question(text: str) -> str:
     """The cleaned-text conventions applied to a question: half-width digits and letters,
-    full-width punctuation in CJK context, no spaces around CJK, one space elsewhere."""
+    full-width punctuation in CJK context, no spaces around CJK, one space elsewhere.
+
+    A mark converted in one pass can make its neighbour CJK context for the next (`)"㐀`: the quote
+    becomes “, then the bracket sits beside it), so passes repeat until nothing changes."""
+    for _ in range(4):
+        done = _normalise_once(text)
+        if done == text:
+            break
+        text = done
+    return text
+
+
+def _normalise_once(text: str) -> str:
     text = _INVISIBLE.sub("", text).translate(_FULLWIDTH)
     text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
     text = re.sub(r"(?<=\d)．(?=\d)", ".", text)

@@ -373,3 +373,8 @@ def test_unit_hint_reads_any_unit_after_the_question_word(text, unit):
     from assistant.answer.understanding import unit_hint
 
     assert unit_hint(text) == unit
+
+
+def test_a_mark_beside_a_converted_quote_settles_in_one_call():
+    once = normalise_question(')"㐀')
+    assert once == normalise_question(once) == "）“㐀"
