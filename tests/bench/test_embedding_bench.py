@@ -69,7 +69,7 @@ def _cold_load(runtime: str) -> dict:
 def test_torch_beside_onnx(tmp_path):
     from assistant.core.settings import Settings
     from assistant.index.embedding import all_cores, get_embedder
-    from assistant.index.onnx_export import MODEL_FILES, ONNX_FOLDER
+    from assistant.index.onnx_export import MODEL_FILES, ONNX_FOLDER, SPLIT_FILES
 
     settings = Settings()
     embedders = {r: get_embedder(settings.model_copy(update={"embed_runtime": r})) for r in RUNTIMES}
@@ -102,8 +102,9 @@ def test_torch_beside_onnx(tmp_path):
     ).stdout.splitlines() if ln.startswith(MARK))[len(MARK):]) for r in RUNTIMES}
     cache = settings.model_cache_dir
     size = {"torch": (cache / "e5-small-st" / "model.safetensors").stat().st_size,
-            "onnx": (cache / ONNX_FOLDER / MODEL_FILES[False]).stat().st_size,
+            "onnx": (cache / ONNX_FOLDER / SPLIT_FILES[0]).stat().st_size,  # the word table is read by row
             "onnx-int8": (cache / ONNX_FOLDER / MODEL_FILES[True]).stat().st_size}
+    table_mb = (cache / ONNX_FOLDER / SPLIT_FILES[1]).stat().st_size / 2**20
 
     base_q = np.median(lat["torch"])
     base_p = np.median(tput["torch"])
@@ -115,7 +116,8 @@ def test_torch_beside_onnx(tmp_path):
         print(f"  {r:<9} query {pcts(lat[r])} ({base_q / np.median(lat[r]):4.2f}x torch);  "
               f"passages {np.median(tput[r]):5.1f}/s ({np.median(tput[r]) / base_p:4.2f}x torch; rounds "
               f"{', '.join(f'{t:.1f}' for t in tput[r])})")
-        print(f"            cosine to torch min {cos.min():.5f} mean {cos.mean():.5f};  model {size[r] / 2**20:.0f} MB;"
+        table = f" + {table_mb:.0f} MB word table read by row" if r == "onnx" else ""
+        print(f"            cosine to torch min {cos.min():.5f} mean {cos.mean():.5f};  model {size[r] / 2**20:.0f} MB{table};"
               f"  fresh process import+load+1 query {c['seconds']:.1f} s, RSS {c['rss_mb']:.0f} MB (peak "
               f"{c['peak_mb']:.0f}); torch imported: {c['torch']}, transformers: {c['transformers']}")
 

@@ -62,7 +62,7 @@ def test_onnx_vectors_agree_with_torch(runtimes):
               f"int8 min {cos8.min():.4f} mean {cos8.mean():.4f}")
         assert ours.shape == ref.shape and ours.dtype == np.float32
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-        assert cos.min() >= 0.999 and cos1.min() >= 0.999
+        assert cos.min() >= 0.99999 and cos1.min() >= 0.99999  # fp32 gives torch's vectors, lookup split off or not
         assert cos8.min() >= 0.98  # int8 is another, nearby space: far off would mean a broken export
 
 
@@ -116,6 +116,8 @@ def test_the_export_sits_beside_the_torch_folder_and_is_not_redone(runtimes):
     fp32 = runtimes["onnx"]
     folder = fp32.folder
     assert folder.parent == Settings().model_cache_dir and onnx_export.is_exported(folder, int8=True)
+    assert onnx_export.is_split(folder) and fp32.model_path.name == "transformer.onnx"
+    assert runtimes["onnx-int8"].model_path.name == "model-int8.onnx"  # int8 keeps its own (int8) lookup
     stamp = (folder / "model.onnx").stat().st_mtime_ns
     assert onnx_export.ensure_onnx_folder(folder, folder.parent / "e5-small-st", int8=True) == folder
     assert (folder / "model.onnx").stat().st_mtime_ns == stamp

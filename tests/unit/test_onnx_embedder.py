@@ -140,3 +140,116 @@ def test_an_export_counts_only_when_complete_and_of_the_current_weights(tmp_path
     assert onnx_export.is_exported(folder, int8=True)
 
 
+
+
+# --------------------------------------------------------------------------- the word-embedding split
+
+VOCAB = {"<s>": 0, "<pad>": 1, "</s>": 2, "养老": 3, "床位": 4, "新增": 5, "普陀": 6, "[UNK]": 7}
+
+
+def _tiny_bert(folder, input_ids_also_feeds=None):
+    """A model.onnx shaped like the export at its input: Shape(input_ids) for the token types, the word
+    lookup Gather(table, input_ids), then (lookup + 0.5 per token) masked; plus embedder.json and a tokenizer."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    table = np.arange(len(VOCAB) * 4, dtype=np.float32).reshape(len(VOCAB), 4) / 10
+    nodes = [
+        helper.make_node("Shape", ["input_ids"], ["shape"]),
+        helper.make_node("ConstantOfShape", ["shape"], ["half"], value=numpy_helper.from_array(np.array([0.5], np.float32))),
+        helper.make_node("Unsqueeze", ["half", "last_axis"], ["half3"]),
+        helper.make_node("Gather", ["word_embeddings.weight", "input_ids"], ["words"]),
+        helper.make_node("Add", ["words", "half3"], ["summed"]),
+        helper.make_node("Cast", ["attention_mask"], ["maskf"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["maskf", "last_axis"], ["mask3"]),
+        helper.make_node("Mul", ["summed", "mask3"], ["last_hidden_state"]),
+    ]
+    if input_ids_also_feeds:
+        nodes.append(helper.make_node(input_ids_also_feeds, ["input_ids"], ["ids_float"], to=TensorProto.FLOAT))
+    axes = ["batch", "sequence"]
+    graph = helper.make_graph(
+        nodes, "tiny",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, axes),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, axes)],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [*axes, 4])],
+        [numpy_helper.from_array(table, "word_embeddings.weight"),
+         numpy_helper.from_array(np.array([-1], np.int64), "last_axis")],
+    )
+    folder.mkdir(parents=True)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.save(model, str(folder / "model.onnx"))
+    tokenizer = Tokenizer(models.WordLevel(VOCAB, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer.save(str(folder / "tokenizer.json"))
+    config = {"export": onnx_export.export_id(), "prompts": {"passage": "", "query": ""}, "max_seq_length": 8,
+              "pad_id": 1, "dim": 4, "pooling": "mean", "normalize": True}
+    (folder / onnx_export.CONFIG).write_text(json.dumps(config))
+    return table
+
+
+def _run(path, feed):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feed)[0]
+
+
+def test_split_moves_the_word_lookup_out_of_the_graph_and_keeps_its_outputs(tmp_path):
+    folder = tmp_path / onnx_export.ONNX_FOLDER
+    table = _tiny_bert(folder)
+    assert not onnx_export.is_split(folder)
+    onnx_export.split_word_embeddings(folder)
+    assert onnx_export.is_split(folder) and not list(folder.glob(".*tmp*"))
+    np.testing.assert_array_equal(np.load(folder / "word_embeddings.npy"), table)
+    ids = np.array([[0, 3, 4, 2], [0, 6, 2, 1]], dtype=np.int64)
+    mask = (ids != 1).astype(np.int64)
+    whole = _run(folder / "model.onnx", {"input_ids": ids, "attention_mask": mask})
+    split = _run(folder / "transformer.onnx", {"inputs_embeds": table[ids], "attention_mask": mask})
+    np.testing.assert_array_equal(split, whole)
+
+
+def test_split_refuses_a_graph_that_reads_input_ids_beyond_their_shape(tmp_path):
+    folder = tmp_path / onnx_export.ONNX_FOLDER
+    _tiny_bert(folder, input_ids_also_feeds="Cast")
+    with pytest.raises(ValueError, match="word-embedding lookup"):
+        onnx_export.split_word_embeddings(folder)
+    assert not onnx_export.is_split(folder) and not list(folder.glob(".*tmp*"))
+
+
+def test_table_rows_read_from_disk_equal_indexing_the_array(tmp_path):
+    from assistant.index.onnx_embedder import TableRows
+
+    table = np.random.default_rng(5).standard_normal((300, 6)).astype(np.float32)
+    np.save(tmp_path / "t.npy", table)
+    rows = TableRows(tmp_path / "t.npy")
+    ids = np.array([[0, 299, 7, 7], [1, 1, 1, 1]])
+    got = rows[ids]
+    assert rows.shape == (300, 6) and got.shape == (2, 4, 6) and got.dtype == np.float32
+    np.testing.assert_array_equal(got, table[ids])
+    np.testing.assert_array_equal(rows[np.zeros((0,), dtype=np.int64)], table[:0])
+    with pytest.raises(IndexError):
+        rows[np.array([300])]
+    np.save(tmp_path / "wrong.npy", table.astype(np.float64))
+    with pytest.raises(ValueError, match="float32"):
+        TableRows(tmp_path / "wrong.npy")
+
+
+def test_an_export_without_the_split_gets_it_on_load_and_fp32_reads_the_rows_itself(tmp_path):
+    folder = tmp_path / onnx_export.ONNX_FOLDER
+    table = _tiny_bert(folder)  # as an export made before the split existed: model.onnx only
+    emb = OnnxE5Embedder(tmp_path).load()  # no torch folder here: the split needs none
+    assert onnx_export.is_split(folder) and emb.model_path.name == "transformer.onnx"
+    got = emb.embed(["养老 床位", "普陀", "新增 养老 unknown"], "passage")
+    expected = [table[[3, 4]].mean(0) + 0.5, table[[6]].mean(0) + 0.5, table[[5, 3, 7]].mean(0) + 0.5]
+    expected = np.array(expected) / np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    whole = OnnxE5Embedder(tmp_path)
+    whole.load()
+    whole._session, whole._table = _session(folder / "model.onnx"), None  # the graph with its own lookup
+    np.testing.assert_array_equal(whole.embed(["养老 床位", "普陀"], "passage"), got[:2])
+
+
+def _session(path):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

@@ -45,3 +45,20 @@ def test_written_index_loads_with_the_given_vectors(tmp_path):
     hits = search(index, AlongAxis7(dim=16), "宝山区新增760张养老床位", k=3)
     assert hits[0].chunk.chunk_id == "c1"
     assert hits[0].dense_score == 1.0 and hits[0].keyword_score is not None
+
+
+def test_loaded_chunks_and_facts_equal_the_written_ones_and_share_their_repeated_values(tmp_path):
+    from assistant.core.types import Fact
+
+    embedder = CharHashEmbedder(dim=16)
+    docs, chunks = _corpus()
+    facts = [Fact(fact_id=f"f{i}", chunk_id="c0", doc_id="d1", value=200.0, unit="张", as_written="200张",
+                  qualifier="新增", subject="养老床位", district="普陀区", year=2024, start=6, end=10,
+                  sentence_start=0, sentence_end=15, qualifiers=("计划", "新增")) for i in range(2)]
+    write_index(tmp_path / "index", docs, chunks, facts, np.eye(16, dtype=np.float32)[:3], embedder, "fp")
+
+    index = load_index(Settings(index_dir=tmp_path / "index"), embedder)
+    assert index.chunks == chunks and index.facts == facts  # tuples stay tuples, None stays None
+    first, second = index.chunks[0], index.chunks[1]
+    assert first.doc_title is second.doc_title and first.section is second.section and first.years is second.years
+    assert index.facts[0].qualifiers is index.facts[1].qualifiers and index.facts[0].unit is index.facts[1].unit
