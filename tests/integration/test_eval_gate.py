@@ -8,8 +8,9 @@ whose word lists and weights were lifted from the five shipped documents (issue 
 places it answered 0–4% of figures. The general answer layer that replaced it measures numeric 0.85 on the
 gold set and 0.67–0.79 on the development corpora; on 2026-12-02 0.865 on gold and 0.73–0.85 on the
 development corpora (0.70 on the held-out one); later that day 0.90 on gold and 0.75–0.93 on the development
-corpora (0.67 on the held-out one, whose gate turned back a change that lost one of its questions); these
-floors gate those measured levels. hrss-2022-2023
+corpora (0.67 on the held-out one, whose gate turned back a change that lost one of its questions); on
+the evening of 2026-12-02 0.91 on gold (follow-ups 0.91) with the development and held-out corpora unchanged; these floors
+gate those measured levels. hrss-2022-2023
 is the held-out corpus: its questions were written blind and never used for fitting or reading failures.
 """
 
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
 
 FLOORS = {
-    "shipped": {"numeric_exact_match": 0.87, "refusal_accuracy": 0.81, "followup_accuracy": 0.78, "text_match": 0.90, "hit@5": 0.96},
+    "shipped": {"numeric_exact_match": 0.89, "refusal_accuracy": 0.81, "followup_accuracy": 0.86, "text_match": 0.90, "hit@5": 0.96},
     "nanjing-2021-2024": {"numeric_exact_match": 0.75, "refusal_accuracy": 0.62, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
     "national-2023-2024": {"numeric_exact_match": 0.71, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
     "dongguan-2023-2024": {"numeric_exact_match": 0.88, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
