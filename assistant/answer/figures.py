@@ -26,6 +26,9 @@ CONTEXT_WEIGHT = 0.5  # how much a follow-up's words from the conversation count
 _MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
 _CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
 _AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
+# A share is asked (占多大比例, 占比多少, 百分之几): only a figure written as a share can answer it.
+_SHARE = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
+SHARE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "成"})
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     if q.context:  # 在校生有多少？ after 那小学呢？: the conversation's words find the passage
         said += " " + content_text(replace(q, text=q.context, context=None), ctx.idf)
     hits = search(ctx.index, embedder, said, k=POOL, query=q)
+    share = bool(_SHARE.search(q.text))
     idf = ctx.idf
     if q.context:  # the follow-up's own words count more than those it carries from the conversation
         own = bigrams(content_text(replace(q, context=None), ctx.idf), chars=True)
@@ -175,8 +179,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             first_of_sentence.add(f.sentence_start)
             section = f"{doc.title} {hit.chunk.section_str}"
             x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
-            if x["unit_conflict"]:
-                continue  # 多少亿元 is never answered with a percentage, nor 多少张 with 家
+            if x["unit_conflict"] or (share and f.unit not in SHARE_UNITS):
+                continue  # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次
             out.append(Candidate(f, ctx.model.probability(x), x))
     out.sort(key=lambda c: -c.p)
     seen: set[str] = set()

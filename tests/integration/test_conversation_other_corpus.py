@@ -24,6 +24,9 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 
 四、社会保障
 年末2.2万城镇居民、7.5万农村居民享受最低生活保障。
+
+五、博物馆
+全年博物馆接待观众1500万人次，增长12.0%，其中未成年人450万人次，增长20.5%，占接待总人数的30.0%。
 """
 
 
@@ -65,3 +68,10 @@ def test_who_issued_the_document_is_answered_from_its_opening(engine):
 def test_which_item_of_a_list_is_highest_is_read_from_the_list(engine, question, item):
     answer = engine.ask(question)
     assert item in answer.text and "分行业看" in answer.citations[0].text, answer.text
+
+
+def test_a_share_is_answered_with_a_share(engine):
+    """30.0% leans on 增长20.5%, which leans on 其中未成年人450万人次: the share is the minors'; a count
+    in 人次 cannot answer 占多大比例."""
+    answer = engine.ask("2023年博物馆接待的观众里，未成年人占多大比例？")
+    assert not answer.refused and "30.0%" in answer.text, answer.text

@@ -62,3 +62,10 @@ def test_a_figure_is_matched_against_the_wording_that_suits_it():
     assert canonical_only["own"] < 0.5 and both["own"] == 1.0
     assert both["rarest_missing"] == 0.0 < canonical_only["rarest_missing"]
     assert both["subject_precision"] == 1.0
+
+
+def test_a_chain_of_leaning_clauses_reaches_back_to_its_subject():
+    text = "接待观众1500万人次，增长12.0%，其中未成年人450万人次，增长20.5%，占接待总人数的30.0%。"
+    at = text.index("30.0%")
+    own = own_stretch(text, at, at + 5)
+    assert own.startswith("其中未成年人450万人次") and own.endswith("30.0%。")
