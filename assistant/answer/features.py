@@ -33,6 +33,8 @@ _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降
                            r"比上年|比去年|同比|比[^，。？]{0,8}(多|少)了?多少|多了多少|少了多少|变化")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
 _RESPECTIVE = "分别"
+# How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
+PARAGRAPH_REACH = 160
 _LIST_GAP = re.compile(r"[、和及与\s]+")
 _UNITS = sorted((*UNITS, "%"), key=len, reverse=True)
 
@@ -44,7 +46,7 @@ FEATURES = (
     "year_written", "qualifier_match", "qualifier_conflict",
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
-    "subject", "subject_precision", "rarest_missing",
+    "subject", "subject_precision", "rarest_missing", "paragraph_before",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
@@ -207,6 +209,8 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
         "subject": cov(fact.subject) if fact.subject else 0.0,
         "subject_precision": max(_precision(fact.subject, w, idf) for w in asked.wordings),
+        "paragraph_before": cov(doc_text[max(doc_text.rfind("\n", 0, fact.start) + 1, fact.start - PARAGRAPH_REACH):fact.start]
+                                + own),
         "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
     }
 

@@ -9,8 +9,11 @@ places it answered 0–4% of figures. The general answer layer that replaced it 
 gold set and 0.67–0.79 on the development corpora; on 2026-12-02 0.865 on gold and 0.73–0.85 on the
 development corpora (0.70 on the held-out one); later that day 0.90 on gold and 0.75–0.93 on the development
 corpora (0.67 on the held-out one, whose gate turned back a change that lost one of its questions); on
-the evening of 2026-12-02 0.91 on gold (follow-ups 0.91) with the development and held-out corpora unchanged; these floors
-gate those measured levels. hrss-2022-2023
+the evening of 2026-12-02 0.93 on gold and 0.86–0.96 on the development corpora (0.70 held out), after a signal
+for the paragraph before a figure; these floors gate those measured levels. The held-out false-refusal ceiling
+rose once, 0.08 -> 0.10, with that change: its one new refusal was an answer that had been wrong (the set's
+answers moved wrong -> right once and wrong -> refused once; nothing right was lost), which the product ranks
+above a wrong figure. hrss-2022-2023
 is the held-out corpus: its questions were written blind and never used for fitting or reading failures.
 """
 
@@ -28,20 +31,20 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
 
 FLOORS = {
-    "shipped": {"numeric_exact_match": 0.89, "refusal_accuracy": 0.81, "followup_accuracy": 0.86, "text_match": 0.90, "hit@5": 0.96},
-    "nanjing-2021-2024": {"numeric_exact_match": 0.75, "refusal_accuracy": 0.62, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
-    "national-2023-2024": {"numeric_exact_match": 0.71, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
-    "dongguan-2023-2024": {"numeric_exact_match": 0.88, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
-    "hangzhou-env-2024": {"numeric_exact_match": 0.80, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
+    "shipped": {"numeric_exact_match": 0.91, "refusal_accuracy": 0.81, "followup_accuracy": 0.86, "text_match": 0.90, "hit@5": 0.96},
+    "nanjing-2021-2024": {"numeric_exact_match": 0.82, "refusal_accuracy": 0.62, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
+    "national-2023-2024": {"numeric_exact_match": 0.85, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
+    "dongguan-2023-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
+    "hangzhou-env-2024": {"numeric_exact_match": 0.83, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
     "hrss-2022-2023": {"numeric_exact_match": 0.66, "refusal_accuracy": 0.87, "followup_accuracy": 0.50, "text_match": 0.66, "hit@5": 0.96},
 }
 CEILINGS = {
     "shipped": {"false_refusal_rate": 0.05},
-    "nanjing-2021-2024": {"false_refusal_rate": 0.12},
+    "nanjing-2021-2024": {"false_refusal_rate": 0.10},
     "national-2023-2024": {"false_refusal_rate": 0.05},
     "dongguan-2023-2024": {"false_refusal_rate": 0.05},
     "hangzhou-env-2024": {"false_refusal_rate": 0.05},
-    "hrss-2022-2023": {"false_refusal_rate": 0.08},
+    "hrss-2022-2023": {"false_refusal_rate": 0.10},  # see the docstring
 }
 
 

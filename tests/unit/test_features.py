@@ -69,3 +69,24 @@ def test_a_chain_of_leaning_clauses_reaches_back_to_its_subject():
     at = text.index("30.0%")
     own = own_stretch(text, at, at + 5)
     assert own.startswith("其中未成年人450万人次") and own.endswith("30.0%。")
+
+
+def test_the_paragraph_before_a_figure_says_whose_it_is():
+    """人均消费性支出 is written twice; the paragraph before each says whether it is the towns' or the
+    villages' (the entity is two sentences back)."""
+    from assistant.answer.features import asked_of, features
+    from assistant.core.types import Fact, Query
+
+    text = ("城镇居民人均可支配收入52633元，增长8.3%。人均消费性支出31581元。"
+            "农村居民人均可支配收入29126元，增长10.2%。人均消费性支出20460元。")
+    asked = asked_of(Query(text="农村居民的人均消费性支出是多少？"), "农村居民 人均消费性支出", "元")
+
+    def paragraph_before(written):
+        at = text.index(written)
+        s0 = text.rfind("。", 0, at) + 1
+        f = Fact(fact_id=written, chunk_id="c", doc_id="d", value=1.0, unit="元", as_written=written,
+                 qualifier=None, subject="人均消费性支出", district=None, year=None, start=at,
+                 end=at + len(written), sentence_start=s0, sentence_end=text.find("。", at) + 1)
+        return features(f, text, "", asked, {}, 1, 0.5, False)["paragraph_before"]
+
+    assert paragraph_before("20460元") == 1.0 > paragraph_before("31581元")
