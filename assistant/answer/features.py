@@ -34,6 +34,7 @@ _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
 _RESPECTIVE = "分别"
 # How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
+# Leave-one-corpus-out question accuracy, 2026-12-02: 80 → 0.877, 160 → 0.885, 300 → 0.886.
 PARAGRAPH_REACH = 160
 _LIST_GAP = re.compile(r"[、和及与\s]+")
 _UNITS = sorted((*UNITS, "%"), key=len, reverse=True)
