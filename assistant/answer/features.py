@@ -31,7 +31,10 @@ _CHANGE_BEFORE = re.compile(r"(?:增长|(?<!新)增加|下降|减少|提高|降�
                             r"(?:了)?(?:约|近|超|逾)?$")
 _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降低了|上升|回落|涨了|降了|跌了|增幅|增速|降幅|"
                            r"比上年|比去年|同比|比[^，。？]{0,8}(多|少)了?多少|多了多少|少了多少|变化")
+# A share is asked (占多大比例, 占比多少, 百分之几): only a figure written as a share can answer it (figures.py).
+SHARE_ASKED = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
+PERCENT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
 _RESPECTIVE = "分别"
 # How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
 # Leave-one-corpus-out question accuracy, 2026-12-02: 80 → 0.877, 160 → 0.885, 300 → 0.886.
@@ -131,9 +134,10 @@ def own_stretch(text: str, start: int, end: int) -> str:
     if not before and _LEANING.match(own) and c0 > 0:
         p0, _ = span_of(text, c0 - 1, c0 - 1)
         own = text[p0:c0] + own
-        while _LEANING.match(text[p0:c0]) and not text.startswith("其中", p0) and p0 > 0 and text[p0 - 1] not in "。！？\n" and len(own) < 80:
-            # 其中未成年人32203万人次，同比增长101.2%，占参观总人数的23.0%: clauses that each lean on
-            # the one before speak of the subject of the first one that does not (其中… names one)
+        # 其中未成年人32203万人次，同比增长101.2%，占参观总人数的23.0%: clauses that each lean on the one
+        # before speak of the subject of the first one that does not (其中… names one)
+        while (_LEANING.match(text[p0:c0]) and not text.startswith("其中", p0) and p0 > 0
+               and text[p0 - 1] not in "。！？\n" and len(own) < 80):
             c0 = p0
             p0, _ = span_of(text, c0 - 1, c0 - 1)
             own = text[p0:c0] + own
@@ -172,7 +176,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     own = own_stretch(doc_text, fact.start, fact.end)
     before = doc_text[max(c0, fact.start - 12):fact.start]
     cov = lambda t: max(weighted_coverage(set(w), bigrams(t, chars=True), idf) for w in asked.wordings)  # noqa: E731
-    pct = fact.unit in ("%", "个百分点", "百分点", "‰")
+    pct = fact.unit in PERCENT_UNITS
     change = bool(_CHANGE_BEFORE.search(doc_text[max(c0, fact.start - 6):fact.start]))
     unit_known = asked.unit is not None
     unit_ok = unit_known and (unit_matches(asked.unit, fact.unit) or unit_matches(asked.unit, fact.unit.split("/")[0]))
@@ -210,10 +214,14 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
         "subject": cov(fact.subject) if fact.subject else 0.0,
         "subject_precision": max(_precision(fact.subject, w, idf) for w in asked.wordings),
-        "paragraph_before": cov(doc_text[max(doc_text.rfind("\n", 0, fact.start) + 1, fact.start - PARAGRAPH_REACH):fact.start]
-                                + own),
+        "paragraph_before": cov(_paragraph_before(doc_text, fact.start) + own),
         "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
     }
+
+
+def _paragraph_before(text: str, pos: int) -> str:
+    """The paragraph's text before `pos`, at most PARAGRAPH_REACH characters: the discourse a figure is in."""
+    return text[max(text.rfind("\n", 0, pos) + 1, pos - PARAGRAPH_REACH):pos]
 
 
 def _rarest_missing(content: frozenset[str], hay: set[str], idf: dict[str, float]) -> float:

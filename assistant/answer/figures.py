@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from assistant.answer.context import AnswerContext
-from assistant.answer.features import asked_of, features, own_stretch, span_of
+from assistant.answer.features import PERCENT_UNITS, SHARE_ASKED, asked_of, features, own_stretch, span_of
 from assistant.answer.matching import ScaledIdf, asked_unit, bigrams, canonicalize, question_content
 from assistant.answer.retrieval import search
 from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
@@ -26,9 +26,7 @@ CONTEXT_WEIGHT = 0.5  # how much a follow-up's words from the conversation count
 _MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
 _CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
 _AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
-# A share is asked (占多大比例, 占比多少, 百分之几): only a figure written as a share can answer it.
-_SHARE = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
-SHARE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "成"})
+SHARE_UNITS = PERCENT_UNITS | {"成"}  # what can answer a share asked (features.SHARE_ASKED)
 
 
 @dataclass(frozen=True)
@@ -154,7 +152,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     if q.context:  # 在校生有多少？ after 那小学呢？: the conversation's words find the passage
         said += " " + content_text(replace(q, text=q.context, context=None), ctx.idf)
     hits = search(ctx.index, embedder, said, k=POOL, query=q)
-    share = bool(_SHARE.search(q.text))
+    share = bool(SHARE_ASKED.search(q.text))
     idf = ctx.idf
     if q.context:  # the follow-up's own words count more than those it carries from the conversation
         own = bigrams(content_text(replace(q, context=None), ctx.idf), chars=True)

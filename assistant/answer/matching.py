@@ -15,6 +15,7 @@ from assistant.core.types import Query
 from assistant.text.lexicon import SYNONYMS
 from assistant.text.places import short_name
 
+_ALL_TOGETHER = re.compile(r"一共|总共")  # 一共有 splits into 一 / 共有, which are not what is asked
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Words (whole jieba tokens) that shape a question but name nothing the documents count.
 _QUESTION_WORDS = frozenset(
@@ -93,10 +94,10 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
         for mention in find_places(context, gazetteer()):
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
-    strip = lambda t: re.sub(r"一共|总共", " ", t)  # noqa: E731  一共有 splits into 一 / 共有, not what is asked
-    text = canonicalize(strip(query.text), known) if canonical else strip(query.text)
+    text = _ALL_TOGETHER.sub(" ", query.text)
+    text = canonicalize(text, known) if canonical else text
     if context:  # what the conversation carries is read in the documents' wording either way
-        text += " " + canonicalize(strip(context), known)
+        text += " " + canonicalize(_ALL_TOGETHER.sub(" ", context), known)
     words = [w for w in tokenize(text) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”

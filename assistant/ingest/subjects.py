@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from assistant.text.lexicon import QUALIFIERS
+from assistant.text.lexicon import QUALIFIERS, SUBJECT_VERBS
 from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
@@ -33,14 +34,8 @@ TRAIL_FILLERS = tuple((
     "全市 全区 总数 总量 共计 总计 合计 达到 共 有 约 达 为 计 的 中 分别 "
     "已 近 逾 超 数量 "
 ).split())
-VERBS = tuple((
-    "提供 开展 实施 发放 惠及 支出 落实 建成 设置 设立 建立 规范 筹集 "
-    "实现 销售 办理 投入 发布 培育 打造 建设 创建 确保 推荐 资助 列入 撤销 "
-    "注销 安装 参加 参与 成立 推选 选取 对接 汇总 举办 排查 开设 "
-    "免费 聚焦 出台 联合 推动 推进 形成 获评 荣获 获 毕业 报名 "
-    "招聘 明确 纳入 完成 达到 提高到 提升至 下降 提高 扩大 帮助 带动 发展 "
-    "购买 促进 开办 组建 开通 配备 招募 "
-).split())
+# The verbs that end a subject phrase or name an activity: data (vocabulary.json, "subject_verbs").
+VERBS = SUBJECT_VERBS
 _VERBS_LONGEST = sorted(VERBS, key=len, reverse=True)
 # Verbs of change: in 从19.7人提高到23人 the second figure measures what the first one does.
 CHANGE_VERBS = ("提高到", "提升至", "下降", "提高", "增长", "降至", "增加到", "降低")
@@ -178,13 +173,14 @@ def _has_noun(before: str) -> bool:
 
 
 def _bare(subject: str) -> bool:
-    """A subject that is only a verb or a comparison (参与, 实招, 比上届): it names no thing."""
+    """A subject that is only a verb or a comparison (参与, 比上届): it names no thing."""
     return (subject in VERBS or subject in CHANGE_VERBS or bool(_COMPARE_LEAD.fullmatch(subject))
             or _one_verb(subject))
 
 
+@lru_cache(maxsize=4096)
 def _one_verb(s: str) -> bool:
-    """`s` is one word that jieba tags as a verb (实招, 参与): an action, not a thing."""
+    """`s` is one word that jieba tags as a verb (参加, 招聘): an action, not a thing."""
     import jieba.posseg
 
     words = jieba.posseg.lcut(s) if 1 < len(s) <= 4 else []

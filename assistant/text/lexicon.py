@@ -35,6 +35,8 @@ DOMAIN_TERMS: tuple[str, ...] = tuple(_DATA["domain_terms"])
 # What a subject is counted in, by the end of its name (first match wins): 多少养老床位 → 张.
 SUBJECT_UNITS: tuple[tuple[str, str], ...] = tuple((a, b) for a, b in _DATA["subject_units"])
 # Numeral phrases that name rather than count (八项规定, 四面八方), for texts that do not quote them.
-SET_PHRASES: tuple[str, ...] = tuple(_DATA.get("set_phrases", ()))
+SET_PHRASES: tuple[str, ...] = tuple(_DATA["set_phrases"])
+# Verbs that end the phrase naming what a figure counts (提供, 建设), in the order subjects.py tries them.
+SUBJECT_VERBS: tuple[str, ...] = tuple(_DATA["subject_verbs"])
 # Domain terms too broad to be what a question is about when a narrower term is present.
 GENERIC_TERMS: frozenset[str] = frozenset(_DATA["generic_terms"])
