@@ -16,6 +16,12 @@ from assistant.text.lexicon import SYNONYMS
 from assistant.text.places import short_name
 
 _ALL_TOGETHER = re.compile(r"一共|总共")  # 一共有 splits into 一 / 共有, which are not what is asked
+# Where the asker read it, not what they ask (公报注释里说…, 工作要点里提到…, 文件开头说…): general phrasing
+# about a document, taken out before the question's words are matched.
+DOC_SAYS = re.compile(
+    r"(?:这份|那份|该|本)?(?:统计公报|公报|工作要点|要点|工作总结|总结|评估报告|报告|规划|文件|文中|原文|文章|材料)"
+    r"的?(?:注释|附注|开头|结尾|正文|前言|里面|里|中|上)*(?:说|讲|写|提到|提及|显示|指出|写到|写着|列出|介绍)[了的过]?"
+    r"|(?:注释|附注|开头|结尾|开篇)(?:里面|里|中)?(?:说|讲|写|提到|提及|显示|指出)[了的过]?")
 _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Words (whole jieba tokens) that shape a question but name nothing the documents count.
 _QUESTION_WORDS = frozenset(
@@ -94,7 +100,7 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
         for mention in find_places(context, gazetteer()):
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
-    text = _ALL_TOGETHER.sub(" ", query.text)
+    text = _ALL_TOGETHER.sub(" ", DOC_SAYS.sub(" ", query.text))
     text = canonicalize(text, known) if canonical else text
     if context:  # what the conversation carries is read in the documents' wording either way
         text += " " + canonicalize(_ALL_TOGETHER.sub(" ", context), known)

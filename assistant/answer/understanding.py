@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.answer.matching import DOC_SAYS
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Query
@@ -378,7 +379,7 @@ def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
     for s, e in blocked:
         for i in range(s, min(e, len(chars))):
             chars[i] = " "
-    rest = _NOISE.sub(" ", "".join(chars))
+    rest = _NOISE.sub(" ", DOC_SAYS.sub(" ", "".join(chars)))
     runs = [_strip_edge(r) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
     runs = [r for r in runs if len(r) >= 2 and re.search(f"[{_CJK}]", r)]
     return max(runs, key=len) if runs else None

@@ -66,6 +66,19 @@ def test_question_content_leaves_out_fillers_and_the_asked_multiplier():
     assert content.split() == ["出口"]
 
 
+@pytest.mark.parametrize(
+    "text, kept",
+    [("2022年统计公报注释里说高技术制造业包括几大类？", ["高技术", "制造业"]),
+     ("工作要点里提到要建几个服务站？", ["服务站"]),
+     ("文件开头说扛起了几大使命？", ["扛起", "大", "使命"]),
+     ("报告发病数最多的是什么病？", ["报告", "发病", "数最多", "病"])],  # 报告 here is what is counted
+)
+def test_question_content_leaves_out_where_the_asker_read_it(text, kept):
+    from assistant.core.types import Query
+
+    assert question_content(Query(text=text)).split() == kept
+
+
 def test_a_one_character_word_is_found_inside_a_longer_one_at_half_weight():
     idf = {"电": 2.0, "全社": 2.0, "": 3.0}
     needle = bigrams("全社") | bigrams("电")
