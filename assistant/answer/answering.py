@@ -18,6 +18,7 @@ from assistant.answer.dialogue import resolve
 from assistant.answer.figures import (
     candidates,
     cite_fact,
+    content_text,
     difference_text,
     fact_sentence,
     total_text,
@@ -120,7 +121,10 @@ def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str
     if not text.strip():
         return query
     prev = understand(ctx, text, history[-3:-1])
-    said = f"{text}\n{prev.context}" if prev.context and _bare(prev) else text  # the last question first
+    # the last question first; what it carried follows when its own words name nothing (长宁呢？ after
+    # 宝山呢？ after a full question), not when they replace it (其中跨区的呢？ after 离婚登记呢？)
+    carried = prev.context and (_bare(prev) or not content_text(replace(prev, context=None)).strip())
+    said = f"{text}\n{prev.context}" if carried else text
     return replace(query, context=said)
 
 

@@ -49,6 +49,15 @@ def test_follow_up_changes_the_qualifier(engine):
     assert (a.value, a.unit) == (180, "张")
 
 
+def test_a_follow_up_of_a_follow_up_carries_the_subject_only_where_its_words_name_none(engine):
+    # 宝山呢？ names no subject: 长宁呢？ after it still asks about the first question's 综合为老服务中心
+    a = engine.ask("长宁呢？", ["上海2022年新增多少家综合为老服务中心？", "宝山呢？"])
+    assert (a.value, a.unit) == (3, "家") and "长宁区" in a.text
+    # 离婚登记呢？ replaces 结婚登记: 其中跨区的 after it is the divorces' part, not the marriages'
+    b = engine.ask("其中跨区的有多少？", ["长宁十四五上半期结婚登记办了多少对？", "离婚登记呢？"])
+    assert (b.value, b.unit) == (392, "对")
+
+
 def test_sum_across_documents_shows_the_computation_and_cites_both(engine):
     a = engine.ask("长宁和宝山2022年一共新增多少养老床位？")
     assert (a.value, a.unit) == (960, "张")
