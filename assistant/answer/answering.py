@@ -62,6 +62,10 @@ def answer_question(ctx: AnswerContext, embedder, question: str, history: Sequen
         text = "，".join(kept) or text
     query = understand(ctx, text, history)
     gap, mention = coverage_gap(ctx, query)
+    if gap and (year := _nearest_held_year(ctx, query)):
+        notes += (f"{query.district}的文件中没有{query.year}年的资料，以下是{year}年的。",)
+        query = replace(query, year=year)
+        gap, mention = coverage_gap(ctx, query)
     if gap:
         return replace(_refuse_with_nearby(ctx, embedder, question, query, gap), notes=notes)
     if not query.subject and not query.inherited and (query.place or query.year):
@@ -183,6 +187,18 @@ def coverage_gap(ctx: AnswerContext, query: Query) -> tuple[str | None, str | No
     if years and not asked_places(query) and not any(years & ys for ys in ctx.held.values()):
         return f"文件中没有{'、'.join(f'{y}年' for y in sorted(years))}的资料", None
     return None, mention
+
+
+def _nearest_held_year(ctx: AnswerContext, query: Query) -> int | None:
+    """For a follow-up that names a new place and keeps the last question's year (宝山呢？ after a 2024
+    question), the place's nearest covered year when it has none for that one: the year was carried,
+    not asked, so the place's own year answers it (and the answer says so)."""
+    if "year" not in query.inherited or "district" in query.inherited or not query.year or query.places:
+        return None
+    held = ctx.held.get(query.place) if query.place else None
+    if not held or query.year in held:
+        return None
+    return min(held, key=lambda y: (abs(y - query.year), -y))
 
 
 def holdings(ctx: AnswerContext) -> str:

@@ -58,6 +58,14 @@ def test_a_follow_up_of_a_follow_up_carries_the_subject_only_where_its_words_nam
     assert (b.value, b.unit) == (392, "对")
 
 
+def test_a_follow_up_to_a_place_without_the_carried_year_answers_its_year_and_says_so(engine):
+    a = engine.ask("宝山呢？", ["普陀2024年护理型床位占比要求多少？"])  # 宝山's only document is of 2022
+    assert (a.as_written, a.refused) == ("60%", False) and "2022年" in a.text
+    assert any("没有2024年" in n and "2022年" in n for n in a.notes)
+    b = engine.ask("宝山2024年护理型床位占比要求多少？")  # a year the question names itself is kept
+    assert b.refused and "2024年" in b.text
+
+
 def test_sum_across_documents_shows_the_computation_and_cites_both(engine):
     a = engine.ask("长宁和宝山2022年一共新增多少养老床位？")
     assert (a.value, a.unit) == (960, "张")
