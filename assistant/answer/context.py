@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.answer.matching import idf_table
 from assistant.answer.scoring import Model, load_model
-from assistant.answer.understanding import PlaceContext
+from assistant.answer.understanding import PlaceContext, names_a_thing
 from assistant.core.settings import Settings
 from assistant.text.lexicon import DOMAIN_TERMS, SYNONYMS
 from assistant.text.places import Place, gazetteer
@@ -63,7 +63,7 @@ def build_context(index, settings: Settings) -> AnswerContext:
     by_chunk: dict[str, list] = defaultdict(list)
     for f in index.facts:
         by_chunk[f.chunk_id].append(f)
-    subjects = {f.subject for f in index.facts if f.subject and 2 <= len(f.subject) <= 16}
+    subjects = {f.subject for f in index.facts if f.subject and 2 <= len(f.subject) <= 16 and names_a_thing(f.subject)}
     vocabulary = tuple(sorted(subjects | set(DOMAIN_TERMS) | set(SYNONYMS), key=len, reverse=True))
     texts = (index.documents[f.doc_id].text[f.sentence_start:f.sentence_end] for f in index.facts)
     idf = idf_table(list(texts) + [c.text for c in index.chunks])

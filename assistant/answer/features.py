@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from assistant.answer.matching import bigrams, gram_weight, question_content, unit_matches, weighted_coverage
 from assistant.answer.understanding import ABSOLUTE_CHANGE
 from assistant.core.types import Fact, Query
+from assistant.ingest.subjects import FIGURE as _FIGURE, respective_item
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
-_FIGURE = re.compile(r"(?<![\d.\[])\d+(?:\.\d+)?(?![\d.\]])(?!\s*年)")  # not years, not footnotes [2]
 # 由7.23张增加到7.32张: the first figure is the old value, both share the words before it.
 _TO = re.compile(r"^[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)?(?:到|至)[^，；。\d]{0,6}$")
 # A clause that opens with a comparison names nothing itself: 参观人次6217.9万，同比增长86.4%.
@@ -35,7 +35,6 @@ _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降
 SHARE_ASKED = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
 PERCENT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
-_RESPECTIVE = "分别"
 # How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
 # Leave-one-corpus-out question accuracy, 2026-12-02: 80 → 0.877, 160 → 0.885, 300 → 0.886.
 PARAGRAPH_REACH = 160
@@ -114,7 +113,7 @@ def own_stretch(text: str, start: int, end: int) -> str:
     c0, c1 = span_of(text, start, end)
     clause = text[c0:c1]
     s, e = start - c0, end - c0
-    item = _respective_item(clause, s)
+    item = respective_item(clause, s)
     if item:
         return item + clause[s:e]
     before = [m for m in _FIGURE.finditer(clause, 0, s) if m.end() <= s]
@@ -152,20 +151,6 @@ def _past_unit(text: str, pos: int) -> int:
         if text.startswith(unit, pos):
             return pos + len(unit)
     return pos
-
-
-def _respective_item(clause: str, pos: int) -> str | None:
-    """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
-    things before the figures, as long as the list of figures."""
-    figures = [m.start() for m in _FIGURE.finditer(clause)]
-    if pos not in figures or len(figures) < 2:
-        return None
-    k = clause.find(_RESPECTIVE)
-    head = clause[:k] if 0 <= k < figures[0] else clause[:figures[0]]
-    items = [i for i in re.split(r"[、和及与]", head) if i.strip()]
-    if len(items) != len(figures):
-        return None
-    return items[figures.index(pos)]
 
 
 def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[str, float],

@@ -368,9 +368,27 @@ _NOISE = re.compile(
 _EDGE = "请几哪吗呢吧啊呀那这也还又谁要会能将在于的了是有和与跟及对为给把被所共年末底初区市加建达多少个"
 
 
+# How a figure moved, not what it counts: a fact's subject that is only this (增长, 比上年下降) names nothing.
+_MOVEMENT = re.compile(r"比上年|比去年|较上年|同比|增长|下降|上升|减少|提高|降低|回落|上涨|下跌|增幅|降幅|分别|为|达")
+
+
+def names_a_thing(term: str) -> bool:
+    """Whether `term` says what is counted: something is left once question words, movement words
+    and units are taken out (增长, 比上年下降, 亿元 say nothing of it; 卫生投资增长 does)."""
+    from assistant.text.numbers import UNITS
+
+    rest = _MOVEMENT.sub(" ", _NOISE.sub(" ", term))
+    runs = re.findall(f"[{_CJK}A-Za-z]+", rest)
+    return any(len(r) >= 2 and r.lstrip("万亿千百十") not in UNITS for r in runs)
+
+
 def _strip_edge(run: str) -> str:
     """`run` without noise characters at its ends, unless one begins a word there (在 of 在校生)."""
     return (run if opens_noun(run) else run.lstrip(_EDGE)).rstrip(_EDGE)
+
+
+# 公共服务投资中，卫生投资…: a run closed by 中 and a comma says where to look, not what is asked
+_SCOPE = re.compile(rf"[{_CJK}A-Za-z]{{2,}}中(?=\s*[，,：:])")
 
 
 def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
@@ -380,9 +398,12 @@ def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
         for i in range(s, min(e, len(chars))):
             chars[i] = " "
     rest = _NOISE.sub(" ", DOC_SAYS.sub(" ", "".join(chars)))
+    scopes = {m[0].removesuffix("中") for m in _SCOPE.finditer(rest)}
     runs = [_strip_edge(r) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
+    runs = [r.removesuffix("中") if r[:-1] in scopes else r for r in runs]
     runs = [r for r in runs if len(r) >= 2 and re.search(f"[{_CJK}]", r)]
-    return max(runs, key=len) if runs else None
+    asked = [r for r in runs if r not in scopes]
+    return max(asked or runs, key=len) if runs else None
 
 
 def _subject(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, ...]):

@@ -17,6 +17,8 @@ from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
 CLAUSE_ENDS = "。！？；\n!?;，：,:"
+FIGURE = re.compile(r"(?<![\d.\[])\d+(?:\.\d+)?(?![\d.\]])(?!\s*年)")  # not years, not footnotes [2]
+RESPECTIVE = "分别"
 
 # Qualifier surface forms -> canonical key, longest first. 以上 is read after the figure only.
 SURFACES = sorted(((s, key) for key, forms in QUALIFIERS.items() for s in forms if s != "以上"),
@@ -128,6 +130,12 @@ def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> t
         return "年龄", False
     if q.unit in NOUN_UNITS:
         return q.unit, False
+    c1 = span_around(text, head, q.end, CLAUSE_ENDS)[1]
+    k = text.find(RESPECTIVE, c0, q.start)
+    if k >= 0 and (item := respective_item(text[c0:c1], q.start - c0)):  # 教育、卫生投资分别增长18.2%、89.0%
+        first = FIGURE.search(text, k)
+        verb = text[k + len(RESPECTIVE):first.start()].strip("为是达") if first else ""
+        return clean(item.strip() + verb) or item.strip(), False
     if q.unit == "周年":  # the anniversary belongs to what is named before it
         return noun_before(before) or noun_after(after), False
 
@@ -289,6 +297,8 @@ def noun_before(before: str, percent: bool = False) -> str | None:
         s = s[s.rfind("暨") + 1:]
     for verb in VERBS:
         k = s.rfind(verb)
+        if k > 0 and s[k - 1] == "性":
+            continue  # 消费性支出, 经营性收入: after an X性 attribute the word is a noun, not a verb
         if k >= 0:
             tail, head = s[k + len(verb):], s[:k]
             if len(clean(tail) or "") >= 2:
@@ -343,3 +353,17 @@ def clean(s: str, lead: bool = True) -> str | None:
     if s in LEAD_FILLERS or s in TRAIL_FILLERS or s.isdigit():
         return None
     return s if any("\u4e00" <= c <= "\u9fff" for c in s) else None
+
+
+def respective_item(clause: str, pos: int) -> str | None:
+    """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
+    things before the figures, as long as the list of figures."""
+    figures = [m.start() for m in FIGURE.finditer(clause)]
+    if pos not in figures or len(figures) < 2:
+        return None
+    k = clause.find(RESPECTIVE)
+    head = clause[:k] if 0 <= k < figures[0] else clause[:figures[0]]
+    items = [i for i in re.split(r"[、和及与]", head) if i.strip()]
+    if len(items) != len(figures):
+        return None
+    return items[figures.index(pos)]

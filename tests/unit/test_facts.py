@@ -294,3 +294,24 @@ def test_a_bare_wan_amount_counts_the_people_named_after_it():
     doc = _doc(text, (2021,))
     units = {f.as_written: f.unit for f in extract_facts(doc, _chunks(doc, len(text) // 2))}
     assert units == {"2.2万": "人", "7.5万": "人", "7.8亿": "元", "3.1万户": "户"}
+
+
+@pytest.mark.parametrize("text, written, own, other", [
+    ("全年教育、文化投资分别增长11.5%、42.0%。", "42.0%", "文化", "教育"),
+    ("全年教育、文化投资分别增长11.5%、42.0%。", "11.5%", "教育", "文化"),
+    ("年末城镇、农村和外来人口分别为3.1万人、5.4万人和0.8万人。", "5.4万人", "农村", "城镇"),
+    # no 分别: a figure in brackets is a part of the one before, not the list's second item
+    ("其中甲类及其他类疾病7312例（其中甲类7251例）。", "7251例", "甲类", "其他"),
+])
+def test_a_respective_list_gives_each_figure_its_item(text, written, own, other):
+    doc = _doc(text, (2021,), district="上海市")
+    subject = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))[written].subject
+    assert own in subject and other not in subject
+
+
+def test_a_verb_after_an_attribute_in_xing_is_part_of_the_noun():
+    text = "全年居民人均消费性支出20460元，人均经营性收入3100元。"
+    doc = _doc(text, (2021,), district="上海市")
+    facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
+    assert facts["20460元"].subject.endswith("消费性支出")
+    assert facts["3100元"].subject.endswith("经营性收入")

@@ -11,6 +11,7 @@ from assistant.answer.understanding import (
     explicit_intent,
     is_chitchat,
     is_mostly_english,
+    names_a_thing,
     normalise_question,
     parse_question,
     unit_hint,
@@ -378,3 +379,16 @@ def test_unit_hint_reads_any_unit_after_the_question_word(text, unit):
 def test_a_mark_beside_a_converted_quote_settles_in_one_call():
     once = normalise_question(')"㐀')
     assert once == normalise_question(once) == "）“㐀"
+
+
+def test_where_to_look_is_not_what_is_asked():
+    # “X中，Y…”: X is the scope, Y the thing asked about
+    assert parse_question("2021年全市社会事业投资中，养老投资增长了多少？").subject == "养老投资增长"
+
+
+@pytest.mark.parametrize("term, named", [
+    ("增长", False), ("比上年下降", False), ("亿元", False), ("万人次", False),
+    ("卫生投资增长", True), ("低保", True), ("人均消费性支出", True),
+])
+def test_a_figure_subject_that_is_only_a_movement_or_unit_names_nothing(term, named):
+    assert names_a_thing(term) is named
