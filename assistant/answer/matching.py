@@ -16,6 +16,15 @@ from assistant.text.lexicon import SYNONYMS
 from assistant.text.places import short_name
 
 _ALL_TOGETHER = re.compile(r"一共|总共")  # 一共有 splits into 一 / 共有, which are not what is asked
+
+
+@lru_cache(maxsize=1)
+def counted_in() -> re.Pattern:
+    """按人算 / 按户计 / 以人次计: how the asker wants it counted (a unit), not what is asked about."""
+    from assistant.text.numbers import UNITS
+
+    units = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月", "日"))
+    return re.compile(rf"[按以]({units})数?[算计]")
 # Where the asker read it, not what they ask (公报注释里说…, 工作要点里提到…, 文件开头说…): general phrasing
 # about a document, taken out before the question's words are matched.
 DOC_SAYS = re.compile(
@@ -100,7 +109,7 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
         for mention in find_places(context, gazetteer()):
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
-    text = _ALL_TOGETHER.sub(" ", DOC_SAYS.sub(" ", query.text))
+    text = counted_in().sub(" ", _ALL_TOGETHER.sub(" ", DOC_SAYS.sub(" ", query.text)))
     text = canonicalize(text, known) if canonical else text
     if context:  # what the conversation carries is read in the documents' wording either way
         text += " " + canonicalize(_ALL_TOGETHER.sub(" ", context), known)

@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answer.matching import DOC_SAYS
+from assistant.answer.matching import DOC_SAYS, counted_in
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Query
@@ -244,6 +244,8 @@ def unit_hint(text: str) -> str | None:
             return lexicon.UNIT_HINTS[hint]
     if m:
         return m.group(1)
+    if counted := counted_in().search(probe):  # 按人算
+        return counted.group(1)
     if re.search(r"(?:多少|几)大", probe):  # 几大光荣使命: counted as 三大, in 个
         return "个"
     return "年" if re.search(r"连续(?:多少|几)年", probe) else None  # 连续几年: a number of years
@@ -397,7 +399,7 @@ def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
     for s, e in blocked:
         for i in range(s, min(e, len(chars))):
             chars[i] = " "
-    rest = _NOISE.sub(" ", DOC_SAYS.sub(" ", "".join(chars)))
+    rest = _NOISE.sub(" ", counted_in().sub(" ", DOC_SAYS.sub(" ", "".join(chars))))
     scopes = {m[0].removesuffix("中") for m in _SCOPE.finditer(rest)}
     runs = [_strip_edge(r) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
     runs = [r.removesuffix("中") if r[:-1] in scopes else r for r in runs]

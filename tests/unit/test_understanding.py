@@ -392,3 +392,9 @@ def test_where_to_look_is_not_what_is_asked():
 ])
 def test_a_figure_subject_that_is_only_a_movement_or_unit_names_nothing(term, named):
     assert names_a_thing(term) is named
+
+
+@pytest.mark.parametrize("question, unit", [("2023年有多少救助对象（按人算）？", "人"), ("救助对象多少，按户计", "户")])
+def test_how_the_asker_counts_is_the_unit_not_the_subject(question, unit):
+    assert unit_hint(question) == unit
+    assert "算" not in (parse_question(question).subject or "") and "计" not in (parse_question(question).subject or "")
