@@ -18,6 +18,7 @@ from typing import Any
 from assistant.core.errors import BadInputFile
 from assistant.core.types import Answer, Document
 from assistant.text.cleaning import normalize_chars, normalize_line
+from assistant.text.tables import row_sentence, split_pipe_row
 
 TYPES = ("numeric", "numeric_trap", "chinese_numeral", "text", "unanswerable", "followup", "cross_doc")
 NUMERIC_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "cross_doc")  # value and unit required
@@ -115,6 +116,16 @@ def load_gold(path: Path | str, documents: Sequence[Document] | None = None) -> 
     return out
 
 
+def _as_read(quote: str) -> str:
+    """A quote copied from a table row (养老机构 | 个 | 712) as the row is read (养老机构712个)."""
+    if not isinstance(quote, str) or quote.count("|") < 2:
+        return quote
+    rows = [split_pipe_row(line) for line in quote.split("\n")]
+    if any(r is None for r in rows):
+        return quote
+    return "".join(row_sentence(r) for r in rows).rstrip("。：")
+
+
 def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:
     quote, doc = row.get("quote"), row.get("doc")
     value, history = row.get("value"), row.get("history") or []
@@ -125,7 +136,7 @@ def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:
         id=str(row["id"]), question=str(row["question"]), type=str(row["type"]),
         history=tuple(str(h) for h in history),
         answer=row.get("answer"), value=value, unit=row.get("unit"),
-        quotes=tuple(quote) if isinstance(quote, list) else ((quote,) if quote else ()),
+        quotes=tuple(map(_as_read, quote if isinstance(quote, list) else ((quote,) if quote else ()))),
         docs=tuple(doc) if isinstance(doc, list) else ((doc,) if doc else ()),
         keywords=tuple(row.get("keywords") or ()),
     )

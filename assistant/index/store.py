@@ -47,7 +47,7 @@ Progress = Callable[[float, str], None]
 
 
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
-PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata",
+PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata", "text/tables",
                     "index/keywords", "text/lexicon")
 PIPELINE_DATA = ("data/vocabulary.json", "data/units.txt")
 

@@ -19,6 +19,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import DocMeta, Document
 from assistant.ingest.metadata import guess_meta, resolve_place
 from assistant.text.cleaning import clean_text
+from assistant.text.tables import table_lines
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MANIFEST = "manifest.json"
@@ -142,11 +143,11 @@ def _read_docx(path: Path) -> str:
     lines: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
+            rows = []
             for row in block.rows:
-                cells = [c.text.strip().rstrip("。；;") for c in row.cells]
-                cells = [c for i, c in enumerate(cells) if c and c not in cells[:i]]  # merged cells repeat
-                if cells:
-                    lines.append("，".join(cells) + "。")
+                cells = [c.text.strip() for c in row.cells]
+                rows.append([c for i, c in enumerate(cells) if c and c not in cells[:i]])  # merged cells repeat
+            lines.extend(table_lines(rows))
             continue
         text = block.text.strip()
         if not text:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from assistant.text.tables import split_pipe_row, table_lines
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK punctuation, full-width forms, curly quotes, em dash, ellipsis, middle dot, bullets.
@@ -118,11 +119,27 @@ def _paren(m: re.Match, text: str) -> str:
     return f"（{inner}）" if cjk else m.group()
 
 
+def _with_tables(lines: list[str]) -> list[str]:
+    """`lines` with each run of pipe-table rows (养老机构床位 | 万张 | 9.5 |) read as sentences."""
+    out: list[str] = []
+    rows: list[list[str]] = []
+    for line in [*lines, ""]:
+        cells = split_pipe_row(line)
+        if cells is not None:
+            rows.append(cells)
+            continue
+        if rows:
+            out.extend(table_lines(rows))
+            rows = []
+        out.append(line)
+    return out[:-1]
+
+
 def _split_lines(text: str) -> list[_Line]:
     """Non-blank lines with rules and page numbers dropped; markdown/bold-only lines flagged."""
     out = []
-    for raw in text.split("\n"):
-        line = raw.strip()
+    for line in _with_tables(text.split("\n")):
+        line = line.strip()
         if not line or _RULE.match(line) or _PAGE_NUMBER.match(line):
             continue
         bare = line.strip("*").strip()
