@@ -131,11 +131,14 @@ def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:
     value, history = row.get("value"), row.get("history") or []
     if not isinstance(history, list):
         raise TypeError("history 应是之前问题的列表")
-    value = None if value is None else _as_fraction(float(value), row.get("unit"), row.get("answer"))
+    unit, answer = row.get("unit"), row.get("answer")
+    if unit and isinstance(answer, str) and (rate := re.search(re.escape(unit) + r"/[\u4e00-\u9fff·]{1,4}", answer)):
+        unit = rate.group(0)  # unit 元 with answer 485元/月: the answer says the unit is 元/月
+    value = None if value is None else _as_fraction(float(value), unit, answer)
     return GoldQuestion(
         id=str(row["id"]), question=str(row["question"]), type=str(row["type"]),
         history=tuple(str(h) for h in history),
-        answer=row.get("answer"), value=value, unit=row.get("unit"),
+        answer=answer, value=value, unit=unit,
         quotes=tuple(map(_as_read, quote if isinstance(quote, list) else ((quote,) if quote else ()))),
         docs=tuple(doc) if isinstance(doc, list) else ((doc,) if doc else ()),
         keywords=tuple(row.get("keywords") or ()),

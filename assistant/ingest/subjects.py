@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text.lexicon import QUALIFIERS, SUBJECT_VERBS
+from assistant.text.lexicon import PAIRED_COMPOUNDS, QUALIFIERS, SUBJECT_VERBS
 from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
@@ -135,6 +135,7 @@ def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> t
     if k >= 0 and (item := respective_item(text[c0:c1], q.start - c0)):  # 教育、卫生投资分别增长18.2%、89.0%
         first = FIGURE.search(text, k)
         verb = text[k + len(RESPECTIVE):first.start()].strip("为是达") if first else ""
+        verb = "" if verb.endswith(("到", "至")) else verb  # 分别提高到740元/月: the level, not a change
         return clean(item.strip() + verb) or item.strip(), False
     if q.unit == "周年":  # the anniversary belongs to what is named before it
         return noun_before(before) or noun_after(after), False
@@ -364,6 +365,11 @@ def respective_item(clause: str, pos: int) -> str | None:
     k = clause.find(RESPECTIVE)
     head = clause[:k] if 0 <= k < figures[0] else clause[:figures[0]]
     items = [i for i in re.split(r"[、和及与]", head) if i.strip()]
+    if len(items) == 1 and RESPECTIVE in clause:  # 城乡低保标准分别…740元/月、485元/月: 城市…, 农村…
+        for word, parts in PAIRED_COMPOUNDS.items():
+            if word in items[0] and len(parts) == len(figures):
+                items = [items[0].replace(word, part, 1) for part in parts]
+                break
     if len(items) != len(figures):
         return None
     return items[figures.index(pos)]

@@ -38,5 +38,7 @@ SUBJECT_UNITS: tuple[tuple[str, str], ...] = tuple((a, b) for a, b in _DATA["sub
 SET_PHRASES: tuple[str, ...] = tuple(_DATA["set_phrases"])
 # Verbs that end the phrase naming what a figure counts (提供, 建设), in the order subjects.py tries them.
 SUBJECT_VERBS: tuple[str, ...] = tuple(_DATA["subject_verbs"])
+# Words naming two things at once (城乡 → 城市, 农村), read apart in a 分别 list.
+PAIRED_COMPOUNDS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA.get("paired_compounds", {}).items()}
 # Domain terms too broad to be what a question is about when a narrower term is present.
 GENERIC_TERMS: frozenset[str] = frozenset(_DATA["generic_terms"])

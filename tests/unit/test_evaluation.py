@@ -56,6 +56,12 @@ def test_a_percentage_is_read_as_written_or_as_a_fraction(tmp_path):
     assert [q.value for q in qs] == [pytest.approx(0.534), 0.534, pytest.approx(0.005)]
 
 
+def test_a_rate_the_answer_writes_is_the_unit(tmp_path):
+    rate = _row(id="r1", answer="485元/月", value=485, unit="元")
+    plain = _row(id="r2", answer="7.8亿元", value=780000000, unit="元")
+    assert [q.unit for q in scoring.load_gold(_write(tmp_path, [rate, plain]))] == ["元/月", "元"]
+
+
 @pytest.mark.parametrize("bad_line", ["{not json", "[1, 2]", json.dumps({"id": "x", "type": "numeric"}),
                                       json.dumps(_row(history="普陀呢"), ensure_ascii=False)])
 def test_malformed_line_names_file_and_line(tmp_path, bad_line):

@@ -315,3 +315,11 @@ def test_a_verb_after_an_attribute_in_xing_is_part_of_the_noun():
     facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
     assert facts["20460元"].subject.endswith("消费性支出")
     assert facts["3100元"].subject.endswith("经营性收入")
+
+
+def test_a_paired_compound_in_a_respective_list_is_read_apart():
+    text = "自2025年1月起，城乡低保标准分别提高到740元/月、485元/月。"
+    doc = _doc(text, (2025,), district="上海市")
+    facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
+    assert facts["740元/月"].subject == "城市低保标准"
+    assert facts["485元/月"].subject == "农村低保标准"
