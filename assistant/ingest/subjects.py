@@ -48,7 +48,7 @@ MAX_NAME = 24  # an event or programme named after an ordinal
 
 _YEAR_LEAD = re.compile(r"^\d{4}年(?:是|以来|底|内)?")
 _PERIOD_LEAD = re.compile(r"^十[一二三四五六七八九]五(?:上半期|下半程|以来|期间|末期|末|初)?")
-_COMPARE_LEAD = re.compile(r"^(?:相较于?|相比于?|较|比)[^从由]{0,8}")
+_COMPARE_LEAD = re.compile(r"^(?:同比|环比|相较于?|相比于?|较|比)[^从由]{0,8}")
 _PREPOSITION_LEAD = re.compile(r"^以(?![上下来内外])")
 _PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十][个家名户项类支张所处批]")

@@ -323,3 +323,10 @@ def test_a_paired_compound_in_a_respective_list_is_read_apart():
     facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
     assert facts["740元/月"].subject == "城市低保标准"
     assert facts["485元/月"].subject == "农村低保标准"
+
+
+def test_a_share_after_a_year_on_year_change_is_of_the_thing_before_both():
+    text = "城镇居民人均经营净收入16815元，同比增长10.1%，占城镇居民人均可支配收入的26.3%。"
+    doc = _doc(text, (2019,), district="上海市")
+    facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
+    assert facts["10.1%"].subject == facts["26.3%"].subject == facts["16815元"].subject
