@@ -12,6 +12,7 @@ from collections.abc import Container, Iterable, Mapping
 from functools import lru_cache
 
 from assistant.core.types import Query
+from assistant.text.cleaning import ASKED_MONTH_RANGE
 from assistant.text.lexicon import SYNONYMS
 from assistant.text.places import short_name
 
@@ -110,6 +111,7 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
     text = counted_in().sub(" ", _ALL_TOGETHER.sub(" ", DOC_SAYS.sub(" ", query.text)))
+    text = ASKED_MONTH_RANGE.sub(r"\1-\2", text)  # 1到11月 as the documents write it, 1-11月
     text = canonicalize(text, known) if canonical else text
     if context:  # what the conversation carries is read in the documents' wording either way
         text += " " + canonicalize(_ALL_TOGETHER.sub(" ", context), known)

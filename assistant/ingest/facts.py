@@ -22,6 +22,7 @@ from assistant.ingest.subjects import (
     VERBS,
     Neighbour,
     find_subject,
+    is_bare,
     previous_clause,
     qualifier_hits,
     span_around,
@@ -75,6 +76,8 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         if prev and prev.sentence_start == s0:
             near = Neighbour(prev.start, prev.end, prev.unit, prev.as_written, prev.subject)
         subject, borrowed = find_subject(text, q, head, near)
+        if near is None and (subject is None or is_bare(subject)) and _goes_on(text, prev, s0, q.unit):
+            subject, borrowed = prev.subject, True  # 发放特殊补助对象生活补助金35783.9元。1-11月累计发放405082.9元。
         fact = Fact(
             fact_id=_fact_id(doc.doc_id, start, q.end, text[start:q.end]),
             chunk_id=_chunk_for(ordered, start, q.end),
@@ -90,6 +93,16 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         facts.append(fact)
         prev = fact
     return facts
+
+
+ELLIPSIS_REACH = 4  # characters between a sentence and the one before it that still goes on from it
+
+
+def _goes_on(text: str, prev: Fact | None, s0: int, unit: str) -> bool:
+    """Whether a sentence that names nothing goes on from the one just before it, in the same paragraph:
+    that sentence's last figure counts something, in the same unit."""
+    return (prev is not None and prev.subject is not None and not is_bare(prev.subject) and prev.unit == unit
+            and 0 <= s0 - prev.sentence_end <= ELLIPSIS_REACH and "\n" not in text[prev.end:s0])
 
 
 def fact_context(text: str, s0: int, c0: int, c1: int, subject: str | None, borrowed: bool) -> str:

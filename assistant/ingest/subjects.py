@@ -155,10 +155,10 @@ def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> t
         return near.subject, False  # 3794户5158人: the second figure counts the same thing
     if percent and near and text[i0:head].lstrip("约").startswith("占"):
         return near.subject or subject, True  # …6928张，约占户籍老年人口的3%: a share of that
-    if near and near.subject and not _bare(near.subject):
-        if _compares(before) and (subject is None or _bare(subject)):
+    if near and near.subject and not is_bare(near.subject):
+        if _compares(before) and (subject is None or is_bare(subject)):
             return near.subject, True  # 平均年龄…，比上届下降1.71岁; 从19.7人提高到23人
-        if subject and _bare(subject):
+        if subject and is_bare(subject):
             return near.subject + subject, True  # 发放残疾人两项补贴…，惠及21.29万人次
     if subject is None and not _has_noun(before):
         borrowed = _clause_object(text[p0:c0])
@@ -181,7 +181,7 @@ def _has_noun(before: str) -> bool:
     return clean(s) is not None
 
 
-def _bare(subject: str) -> bool:
+def is_bare(subject: str) -> bool:
     """A subject that is only a verb or a comparison (参与, 比上届): it names no thing."""
     return (subject in VERBS or subject in CHANGE_VERBS or bool(_COMPARE_LEAD.fullmatch(subject))
             or _one_verb(subject))

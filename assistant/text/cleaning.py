@@ -88,6 +88,11 @@ def normalize_chars(raw: str) -> str:
     return re.sub(r"(?<=\d)．(?=\d)", ".", text)
 
 
+# A range of months (1—11月, 1到11月): written 1-11月 in cleaned text and in questions' words.
+MONTH_RANGE = re.compile(r"(?<![\d.])(\d{1,2})\s*[—–－~～]\s*(\d{1,2})(?=\s*月)")
+ASKED_MONTH_RANGE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:到|至|[—–－~～])\s*(\d{1,2})(?=\s*月)")
+
+
 def normalize_line(text: str) -> str:
     """Punctuation and spacing conventions for one paragraph (markers already removed)."""
     # Thousands separators: 1,000 / 12,345,678 (not 2019,2020 nor 1,2).
@@ -95,6 +100,7 @@ def normalize_line(text: str) -> str:
     # Spaces next to CJK characters or punctuation, and inside figures with units.
     text = re.sub(rf"(?<=[{_CTX}])\s+|\s+(?=[{_CTX}])", "", text)
     text = re.sub(r"(?<=\d)\s+(?=[%‰℃])", "", text)
+    text = MONTH_RANGE.sub(r"\1-\2", text)  # 1—11月, 1～11月 → 1-11月
     text = re.sub(r"(?<=\d)\s*\.\s+(?=\d)|(?<=\d)\s+\.(?=\d)", ".", text)
     # Brackets and quotes first, so that a comma after `)` or `"` sees the full-width mark.
     text = re.sub(r"\(([^()\n]*)\)", lambda m: _paren(m, text), text)

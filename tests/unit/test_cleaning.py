@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text.cleaning import clean_text
+from assistant.text.cleaning import clean_text, normalize_line
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,9 @@ def test_empty_and_blank_input() -> None:
     assert clean_text("").text == ""
     assert clean_text(" \n\n\t\n").text == ""
     assert clean_text("---\n***\n").text == ""
+
+
+@pytest.mark.parametrize("raw, clean", [("1—11月累计发放", "1-11月累计发放"), ("1～11月份", "1-11月份"),
+                                        ("2021—2025年", "2021—2025年")])  # a range of years stays as written
+def test_a_range_of_months_is_written_one_way(raw, clean):
+    assert normalize_line(raw) == clean

@@ -330,3 +330,11 @@ def test_a_share_after_a_year_on_year_change_is_of_the_thing_before_both():
     doc = _doc(text, (2019,), district="上海市")
     facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
     assert facts["10.1%"].subject == facts["26.3%"].subject == facts["16815元"].subject
+
+
+def test_a_sentence_that_names_nothing_goes_on_from_the_one_before():
+    text = "11月，发放特殊补助对象生活补助金35783.9元。1-11月累计发放405082.9元。\n累计发放12个。"
+    doc = _doc(text, (2024,), district="上海市")
+    facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
+    assert facts["405082.9元"].subject == facts["35783.9元"].subject
+    assert facts["12个"].subject != facts["35783.9元"].subject  # another paragraph, another unit
