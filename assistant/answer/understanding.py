@@ -355,7 +355,7 @@ def _match_terms(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[st
 
 # Words that are never the thing asked about: removed wherever they stand.
 _NOISE = re.compile(
-    r"请问|告诉我|帮我|多大|查一下|查查|想知道|我想|问一下|一下|"
+    r"请问|告诉我|帮我|多大|这些|那些|它们|它的|查一下|查查|想知道|我想|问一下|一下|"
     r"(多少|几)(万人次|人次|万元|亿元|平方米|课时|[张家个户名人对所处项类支批次场条座块件套台位元岁])?|"
     r"是什么|什么|哪个|哪些|哪几|怎么样|怎么说|怎么|如何|怎样|有没有|是否|那么|还有|同样|"
     r"计划|打算|准备|要求|目标|以及|一共|合计|总共|加起来|以来|期间|上半期|比例|占比|比重|数量|情况|方面|"

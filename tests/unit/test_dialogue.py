@@ -199,3 +199,8 @@ def test_a_question_that_only_asks_how_much_it_changed_follows_up():
 def test_a_follow_up_that_swaps_part_of_the_subject_keeps_the_last_question_as_context():
     q = resolve("农村的呢？", ["23年东莞城镇常住居民人均可支配收入多少钱？"])
     assert "context" in q.inherited and q.year == 2023
+
+
+def test_a_follow_up_pointing_back_with_zhexie_keeps_the_last_subject():
+    q = resolve("那这些户一共多少人？", ["长宁2022年困难家庭有多少户？"])
+    assert q.subject == "困难家庭" and q.unit == "人"
