@@ -22,10 +22,9 @@ _ALL_TOGETHER = re.compile(r"一共|总共")  # 一共有 splits into 一 / 共�
 @lru_cache(maxsize=1)
 def counted_in() -> re.Pattern:
     """按人算 / 按户计 / 以人次计: how the asker wants it counted (a unit), not what is asked about."""
-    from assistant.text.numbers import UNITS
+    from assistant.text.numbers import unit_alternation
 
-    units = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月", "日"))
-    return re.compile(rf"[按以]({units})数?[算计]")
+    return re.compile(rf"[按以]({unit_alternation()})数?[算计]")
 # Where the asker read it, not what they ask (公报注释里说…, 工作要点里提到…, 文件开头说…): general phrasing
 # about a document, taken out before the question's words are matched.
 DOC_SAYS = re.compile(

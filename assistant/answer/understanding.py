@@ -253,10 +253,9 @@ def unit_hint(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _asked_unit_pattern() -> re.Pattern:
-    from assistant.text.numbers import UNITS
+    from assistant.text.numbers import unit_alternation
 
-    units = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月", "日"))
-    return re.compile(rf"(?:多少|几)(?:万|亿|千|百|大)?({units})")
+    return re.compile(rf"(?:多少|几)(?:万|亿|千|百|大)?({unit_alternation()})")
 
 
 

@@ -8,6 +8,7 @@ into the value (5.37亿元 -> 537000000 元), `%` becomes a fraction (50% -> 0.5
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -221,3 +222,9 @@ def format_quantity(value: float, unit: str, approx: str | None = None) -> str:
     if approx in APPROX_AFTER:
         return body[: len(body) - len(unit)] + approx + unit if unit and unit != "%" else body + approx
     return body
+
+
+@lru_cache(maxsize=1)
+def unit_alternation() -> str:
+    """Every unit but 年/月/日 as one regex alternation, longest first (what a question may ask in)."""
+    return "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月", "日"))
