@@ -255,7 +255,8 @@ def unit_hint(text: str) -> str | None:
 def _asked_unit_pattern() -> re.Pattern:
     from assistant.text.numbers import unit_alternation
 
-    return re.compile(rf"(?:多少|几)(?:万|亿|千|百|大)?({unit_alternation()})")
+    # 几个人 counts people (人), not things (个); 几个项目 stays 个
+    return re.compile(rf"(?:多少|几)(?:万|亿|千|百|大)?(?:个(?=人))?({unit_alternation()})")
 
 
 

@@ -296,6 +296,7 @@ def test_without_vocabulary_unknown_subject_falls_back_to_the_words_left():
 @pytest.mark.parametrize("text, hint", [
     ("多少张", "张"), ("几家", "家"), ("哪几个街道", None), ("占比多少", "%"), ("多少钱", "元"),
     ("多少人次", "人次"), ("多少对", "对"), ("是什么", None),
+    ("有几个人", "人"), ("多少个人次", "人次"), ("多少个项目", "个"),  # 几个人 counts people, not things
 ])
 def test_unit_hint(text, hint):
     assert unit_hint(text) == hint
