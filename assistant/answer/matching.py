@@ -25,6 +25,8 @@ def counted_in() -> re.Pattern:
     from assistant.text.numbers import unit_alternation
 
     return re.compile(rf"[按以]({unit_alternation()})数?[算计]")
+
+
 # Where the asker read it, not what they ask (公报注释里说…, 工作要点里提到…, 文件开头说…): general phrasing
 # about a document, taken out before the question's words are matched.
 DOC_SAYS = re.compile(

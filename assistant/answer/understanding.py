@@ -259,7 +259,6 @@ def _asked_unit_pattern() -> re.Pattern:
     return re.compile(rf"(?:多少|几)(?:万|亿|千|百|大)?(?:个(?=人))?({unit_alternation()})")
 
 
-
 def _unit_of_subject(subject: str | None) -> str | None:
     if subject:
         for suffix, unit in lexicon.SUBJECT_UNITS:

@@ -8,9 +8,9 @@ into the value (5.37亿元 -> 537000000 元), `%` becomes a fraction (50% -> 0.5
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import cn2an
