@@ -131,10 +131,15 @@ def amount_unit(subject: str | None, before: str, after: str = "") -> str:
     return ""
 
 
-def _inside(text: str, pos: int, open_: str, close: str) -> bool:
+# A title (《…》) holds no clause break either: 《杭州市国家 cut by a page break and followed by
+# “100%，受污染耕地安全利用率95.82%” does not make that figure part of a title.
+TITLE_STOPS = "\n。！？，；"
+
+
+def _inside(text: str, pos: int, open_: str, close: str, stops: str = "\n。！？") -> bool:
     """Whether `pos` sits between an unclosed `open_` and its `close` in the same sentence (a title or a
     quotation never runs past 。, so an unclosed 《 of a damaged line does not swallow what follows)."""
-    line_start = max(text.rfind(c, 0, pos) for c in "\n。！？") + 1
+    line_start = max(text.rfind(c, 0, pos) for c in stops) + 1
     return text.rfind(open_, line_start, pos) > text.rfind(close, line_start, pos)
 
 
@@ -145,7 +150,7 @@ def _skip(text: str, q: Quantity) -> bool:
         return True
     if before.isascii() and before.isalpha():  # A1, V2: codes
         return True
-    if _inside(text, q.start, "《", "》"):
+    if _inside(text, q.start, "《", "》", TITLE_STOPS):
         return True
     if q.chinese:
         if q.unit in ("届", "轮") and before != "第":  # 二十届二中全会, 十九届: congress sessions
@@ -216,7 +221,7 @@ def fact_year(text: str, pos: int, default: int | None) -> int | None:
     after it in its clause, else the document's single year (None for multi-year documents)."""
     s0, s1 = span_around(text, pos, pos, "。！？\n")
     c0, c1 = span_around(text, pos, pos, SENTENCE_ENDS)
-    mentions = [y for y in find_years(text[s0:s1], bare=False) if not _inside(text, s0 + y.start, "《", "》")]
+    mentions = [y for y in find_years(text[s0:s1], bare=False) if not _inside(text, s0 + y.start, "《", "》", TITLE_STOPS)]
     before = [y for y in mentions if s0 + y.end <= pos]
     if before:
         return before[-1].year

@@ -41,8 +41,10 @@ def _read_units(path: Path) -> tuple[str, ...]:
 UNITS: tuple[str, ...] = tuple(sorted({u for u in COUNT_UNITS + _EXTRA_UNITS + _read_units(_UNITS_FILE)
                                        if u[0] not in "万亿" and u not in ("年", "月", "日", "号")},
                                       key=lambda u: (-len(u), u)))
-# A unit, then optionally what it is per (元/人·月, 平方米/千人, 张/千人): the part after / stays with it.
-_UNIT_ALT = "(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?:/[\u4e00-\u9fff·]{1,4})?"
+# A unit, then optionally what it is per (元/人·月, 平方米/千人, 张/千人, 吨/（平方千米×30天）): the part after
+# / stays with it, a bracketed one whole (its 30天 is part of the unit, not a figure of its own).
+_UNIT_ALT = ("(?:" + "|".join(re.escape(u) for u in UNITS) + r")"
+             r"(?:/(?:[\u4e00-\u9fff·]{1,4}|[（(][^（()）\n，。；]{1,16}[）)]))?")
 
 APPROX_BEFORE = ("约", "近", "逾")  # 约91.65万人次, 近500人次, 逾300万元
 APPROX_AFTER = ("余", "多")  # 200余家, 6.6万余户, 460余万元, 十余个

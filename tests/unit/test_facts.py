@@ -289,6 +289,14 @@ def test_a_title_left_open_by_a_damaged_line_ends_at_the_full_stop():
     assert written == ["十件", "3万册"]
 
 
+def test_a_title_left_open_by_a_page_break_ends_at_the_next_clause():
+    # a title holds no comma: the figure after 《…，is the work's, not part of the title
+    text = "开展《某市某某示范区创建计划100%，耕地安全利用率95.82%。发放《关于做好2024年工作的通知》3份。"
+    doc = _doc(text, (2024,))
+    written = [f.as_written for f in extract_facts(doc, _chunks(doc, len(text) // 2))]
+    assert "95.82%" in written and "2024年" not in written
+
+
 def test_a_bare_wan_amount_counts_the_people_named_after_it():
     text = "年末2.2万城镇居民、7.5万农村居民享受最低生活保障，投入资金7.8亿，惠及3.1万户家庭。"
     doc = _doc(text, (2021,))

@@ -98,6 +98,12 @@ def test_find_quantities_spans_and_filters():
     assert found[4].approx == "约"
 
 
+def test_a_bracketed_per_unit_stays_with_its_figure():
+    found = find_quantities("降尘为2.56吨/（平方千米×30天），其余3个县，投入100万元（其中区级50万元）")
+    assert [(q.text, q.unit) for q in found] == [("2.56吨/（平方千米×30天）", "吨/（平方千米×30天）"), ("3个", "个"),
+                                                 ("100万元", "元"), ("50万元", "元")]
+
+
 UNITS = st.sampled_from(["张", "家", "个", "户", "名", "人次", "元", "平方米", "周岁", "类", "对", ""])
 
 
