@@ -23,6 +23,7 @@ from assistant.answer.figures import (
     fact_sentence,
     total_text,
 )
+from assistant.answer.templates import answer_templated
 from assistant.answer.text_answers import answer_text
 from assistant.answer.understanding import (
     detect_injection,
@@ -218,6 +219,8 @@ def holdings(ctx: AnswerContext) -> str:
 
 
 def _answer_figure(ctx: AnswerContext, embedder, question: str, query: Query, mention: str | None) -> Answer:
+    if templated := answer_templated(ctx, question, query, mention):
+        return templated  # 第几次党代会: the count or ordinal the documents write in the question's own phrase
     found = figure_candidates(ctx, embedder, query, mention)
     if not found or found[0].p < ctx.model.threshold:
         return _refuse_with_nearby(ctx, embedder, question, query, f"文件中没有找到“{query.describe()}”的具体数字")

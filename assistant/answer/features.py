@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from assistant.answer.matching import bigrams, gram_weight, question_content, unit_matches, weighted_coverage
 from assistant.answer.understanding import ABSOLUTE_CHANGE
 from assistant.core.types import Fact, Query
-from assistant.ingest.subjects import FIGURE as _FIGURE, respective_item
+from assistant.ingest.subjects import FIGURE as _FIGURE
+from assistant.ingest.subjects import respective_item
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
@@ -198,7 +199,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "place_in_own": float(any(n in own for n in asked.places)),
         "superseded": float(bool(_SUPERSEDED.match(_YEARS.sub("", doc_text[fact.end:fact.end + 16])))),
         "subject": cov(fact.subject) if fact.subject else 0.0,
-        "subject_precision": max(_precision(fact.subject, w, idf) for w in asked.wordings),
+        "subject_precision": max(_precision(_without(fact.subject, asked.places), w, idf) for w in asked.wordings),
         "paragraph_before": cov(_paragraph_before(doc_text, fact.start) + own),
         "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
     }
@@ -217,6 +218,14 @@ def _rarest_missing(content: frozenset[str], hay: set[str], idf: dict[str, float
     top = max(gram_weight(b, idf) for b in content)
     missing = [gram_weight(b, idf) for b in content if b not in hay]
     return max(missing) / top if missing else 0.0
+
+
+def _without(words: str | None, places: tuple[str, ...]) -> str | None:
+    """A subject without the asked place's names: the place is matched on its own (place_in_own), so
+    杭州市区降尘 counts 降尘 for a question about 杭州 as 降尘 alone does."""
+    for name in sorted(places, key=len, reverse=True):
+        words = words.replace(name, "") if words else words
+    return words
 
 
 def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:

@@ -17,7 +17,8 @@ from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
 CLAUSE_ENDS = "。！？；\n!?;，：,:"
-FIGURE = re.compile(r"(?<![\d.\[])\d+(?:\.\d+)?(?![\d.\]])(?!\s*年)")  # not years, not footnotes [2]
+# Not years, not footnotes [2], not the digits of a formula or code (SO2, PM2.5).
+FIGURE = re.compile(r"(?<![\d.\[A-Za-z])\d+(?:\.\d+)?(?![\d.\]])(?!\s*年)")
 RESPECTIVE = "分别"
 
 # Qualifier surface forms -> canonical key, longest first. 以上 is read after the figure only.
@@ -360,9 +361,11 @@ def respective_item(clause: str, pos: int) -> str | None:
     """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
     things before the figures, as long as the list of figures."""
     figures = [m.start() for m in FIGURE.finditer(clause)]
+    k = clause.find(RESPECTIVE)
+    if k >= 0 and any(f > k for f in figures):  # 2023年A、B分别为x、y: only the figures after 分别 are listed
+        figures = [f for f in figures if f > k]
     if pos not in figures or len(figures) < 2:
         return None
-    k = clause.find(RESPECTIVE)
     head = clause[:k] if 0 <= k < figures[0] else clause[:figures[0]]
     items = [i for i in re.split(r"[、和及与]", head) if i.strip()]
     if len(items) == 1 and RESPECTIVE in clause:  # 城乡低保标准分别…740元/月、485元/月: 城市…, 农村…

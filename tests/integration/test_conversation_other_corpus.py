@@ -27,6 +27,9 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 
 五、博物馆
 全年博物馆接待观众1500万人次，增长12.0%，其中未成年人450万人次，增长20.5%，占接待总人数的30.0%。
+
+六、工作要求
+严格执行文物安全“三个一律”，全面贯彻市第九次党代会精神，扛起两大历史使命。
 """
 
 
@@ -75,3 +78,14 @@ def test_a_share_is_answered_with_a_share(engine):
     in 人次 cannot answer 占多大比例."""
     answer = engine.ask("2023年博物馆接待的观众里，未成年人占多大比例？")
     assert not answer.refused and "30.0%" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, written, value", [
+    ("文物安全要执行几个一律？", "三个", 3),
+    ("2023年贯彻的是市第几次党代会精神？", "第九次", 9),
+    ("要扛起几大历史使命？", "两大", 2),
+])
+def test_a_count_asked_in_the_documents_own_phrase_is_read_there(engine, question, written, value):
+    answer = engine.ask(question)
+    assert not answer.refused and answer.as_written == written and answer.value == value, answer.text
+    assert written in answer.citations[0].text

@@ -17,6 +17,8 @@ from assistant.answer.features import own_stretch
     ("参观人次6217.9万，同比增长86.4%。", "86.4%", "参观人次6217.9万，同比增长86.4%。"),  # leans on its neighbour
     ("每千人口床位数由2023年的7.23张增加到2024年的7.32张。", "7.32张", "每千人口床位数由2023年的7.23张增加到2024年的7.32张。"),
     ("地区生产总值[2]16907.85亿元，", "16907.85亿元", "地区生产总值[2]16907.85亿元，"),  # a footnote is not a figure
+    # the digits of a formula are no figures: the list still has as many items as values
+    ("甲醛（HCHO）、臭氧（O3）和苯（C6H6）浓度分别为5毫克、9毫克和2毫克。", "9毫克", "臭氧（O3）9毫克"),
 ])
 def test_own_stretch(text, figure, own):
     i = text.index(figure)
