@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.answer.matching import idf_table
+from assistant.answer.matching import expand_abbreviations, idf_table
 from assistant.answer.scoring import Model, load_model
 from assistant.answer.understanding import PlaceContext, names_a_thing
 from assistant.core.settings import Settings
@@ -35,6 +35,14 @@ class AnswerContext:
     prompts_dir: Path
     doc_places: dict[str, Place | None] = field(default_factory=dict)  # doc_id -> place
     facts_by_chunk: dict[str, list] = field(default_factory=dict)  # chunk_id -> its facts, in text order
+    corpus_text: str = ""  # every passage, one per line: where abbreviations are looked up
+    _expanded: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def expand(self, content: str) -> str:
+        """The question's words with abbreviations the documents never write spelled out (三甲 → 三级甲等)."""
+        if content not in self._expanded:
+            self._expanded[content] = expand_abbreviations(content, self.idf, self.corpus_text)
+        return self._expanded[content]
 
     def render(self, name: str, **values: object) -> str:
         """Fill the answer template prompts/<name>.txt."""
@@ -79,5 +87,6 @@ def build_context(index, settings: Settings) -> AnswerContext:
         prompts_dir=Path(settings.prompts_dir),
         doc_places=doc_places,
         facts_by_chunk=dict(by_chunk),
+        corpus_text="\n".join(c.text for c in index.chunks),
     )
 

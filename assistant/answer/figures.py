@@ -140,22 +140,24 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     q = replace(query, year=year, years=()) if year else query
     if place is not None:
         q = replace(q, place=place.code, district=place.name, places=(), districts=())
-    content = content_text(q, ctx.idf)
+    content = ctx.expand(content_text(q, ctx.idf))
     if not content.strip():
         return []
     names = tuple(n for c in (query.place, *query.places) if (pl := gazetteer().get(c)) for n in place_names(pl))
     # 老年人助餐点 is also 社区老年助餐服务场所 in another document: a figure may match either wording
-    own_words = content_text(q, ctx.idf, canonical=False)
+    own_words = ctx.expand(content_text(q, ctx.idf, canonical=False))
     asked = asked_of(q, content, asked_unit_of(ctx, q), names + ((mention,) if mention else ()),
                      alternative=own_words if bigrams(own_words) != bigrams(content) else None)
     said = f"{q.text} {q.describe()}"
+    if bigrams(content) - bigrams(content_text(q, ctx.idf)):  # 三甲 is written 三级甲等: look for that too
+        said += " " + content
     if q.context:  # 在校生有多少？ after 那小学呢？: the conversation's words find the passage
         said += " " + content_text(replace(q, text=q.context, context=None), ctx.idf)
     hits = search(ctx.index, embedder, said, k=POOL, query=q)
     share = bool(SHARE_ASKED.search(q.text))
     idf = ctx.idf
     if q.context:  # the follow-up's own words count more than those it carries from the conversation
-        own = bigrams(content_text(replace(q, context=None), ctx.idf), chars=True)
+        own = bigrams(ctx.expand(content_text(replace(q, context=None), ctx.idf)), chars=True)
         idf = ScaledIdf(ctx.idf, bigrams(content, chars=True) - own, CONTEXT_WEIGHT)
     out: list[Candidate] = []
     for hit in hits:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 from functools import lru_cache
 
@@ -189,3 +190,35 @@ def asked_unit(text: str, known_units: Iterable[str]) -> str | None:
             if cand in known:
                 return cand
     return None
+
+
+_HAN = "\u4e00-\u9fff"
+ABBREVIATION_GAP = 4  # characters a full name may hold between two its abbreviation keeps (未成年人保护工作站 → 未保站)
+
+
+def expand_abbreviations(content: str, known: Container[str], corpus: str) -> str:
+    """The question's words with each abbreviation the corpus never writes replaced by the full name it
+    does write: a Chinese abbreviation keeps characters of the full name in order (三甲医院 is written
+    三级甲等医院, 未保站 未成年人保护工作站). `content` is space-separated words; a word is expanded
+    only when none of its bigrams is in `known` (the corpus's), and only where the corpus writes it
+    next to the question's following (or else preceding) word, and only by a name at least twice as long
+    (an abbreviation keeps about one character of each word: 大洲 is no abbreviation of 大洋洲). The most
+    frequent such full name wins."""
+    words = content.split()
+    for i, word in enumerate(words):
+        if not (2 <= len(word) <= 4 and re.fullmatch(f"[{_HAN}]+", word)) or any(b in known for b in bigrams(word)):
+            continue
+        core = f"[{_HAN}]{{0,{ABBREVIATION_GAP}}}?".join(map(re.escape, word))
+        tail = f"[{_HAN}]{{0,{ABBREVIATION_GAP}}}?"
+        nxt = next((w for w in words[i + 1:] if any(b in known for b in bigrams(w))), None)
+        prev = next((w for w in reversed(words[:i]) if any(b in known for b in bigrams(w))), None)
+        if nxt:
+            pattern, cut = re.compile(f"({core}{tail}){re.escape(nxt)}"), 1
+        elif prev:
+            pattern, cut = re.compile(f"{re.escape(prev)}({core}{tail})"), 1
+        else:
+            continue
+        found = Counter(m.group(cut) for m in pattern.finditer(corpus) if len(m.group(cut)) >= 2 * len(word))
+        if found:
+            words[i] = found.most_common(1)[0][0]
+    return " ".join(words)

@@ -95,7 +95,7 @@ def answer_text(ctx: AnswerContext, embedder, question: str, query: Query, menti
         issued = answer_issuer(question, query, ctx, hits)
         if issued is not None:
             return issued
-    content = set(bigrams(content_text(query, ctx.idf)))
+    content = set(bigrams(ctx.expand(content_text(query, ctx.idf))))
     top = None
     if _WHICH_ITEM.search(query.text) and (most := _SUPERLATIVE.search(query.text)):
         top = answer_superlative(question, query, ctx, hits, content, most.group(1) in "多高快大")

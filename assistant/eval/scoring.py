@@ -262,10 +262,20 @@ def is_correct(q: GoldQuestion, answer: Answer) -> bool:
         return False
     ok = True
     if q.value is not None:
-        ok = values_match(q.value, q.unit, answer.value, answer.unit)
+        ok = values_match(q.value, q.unit, answer.value, _asked_rate_base(q, answer.unit))
     if q.keywords:
         ok = ok and keywords_found(q.keywords, answer)
     return ok
+
+
+def _asked_rate_base(q: GoldQuestion, unit: str | None) -> str | None:
+    """An answer's rate unit, read as its base unit when the question itself names the rate: 每千人多少平方米
+    is answered by 61平方米/千人 as well as by 61平方米."""
+    if unit and "/" in unit and unit != q.unit:
+        base, per = unit.split("/", 1)
+        if f"每{per}" in q.question:
+            return base
+    return unit
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,8 @@ TXT = GoldQuestion(id="t", question="?", type="text", answer="长征、桃浦", 
 CMP = GoldQuestion(id="c", question="?", type="cross_doc", answer="宝山", value=760, unit="张",
                    quotes=("新增760张养老床位", "新增床位200张"), keywords=("宝山",))
 UNA = GoldQuestion(id="u", question="?", type="unanswerable")
+RATE = GoldQuestion(id="r", question="设施面积达到每千人多少平方米？", type="numeric", answer="61平方米", value=61,
+                    unit="平方米", quotes=("面积达到61平方米/千人",))
 
 
 @pytest.mark.parametrize(("q", "answer", "ok"), [
@@ -179,6 +182,8 @@ UNA = GoldQuestion(id="u", question="?", type="unanswerable")
     (CMP, Answer("?", "长宁区最多，760张", value=760, unit="张"), False),
     (UNA, Answer("?", "文件中没有", refused=True), True),
     (UNA, Answer("?", "200张", value=200, unit="张"), False),
+    (RATE, Answer("?", "61平方米/千人", value=61, unit="平方米/千人"), True),  # the question names the rate
+    (replace(RATE, question="设施面积达到多少平方米？"), Answer("?", "61平方米/千人", value=61, unit="平方米/千人"), False),
 ])
 def test_is_correct(q, answer, ok):
     assert scoring.is_correct(q, answer) is ok

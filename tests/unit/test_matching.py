@@ -101,3 +101,17 @@ def test_scaled_idf_weighs_some_grams_less():
     scaled = ScaledIdf(idf, {"旅行"}, 0.5)
     assert gram_weight("利润", scaled) == 4.0 and gram_weight("旅行", scaled) == 1.5
     assert gram_weight("未知", scaled) == 2.0 and len(scaled) == 3
+
+
+@pytest.mark.parametrize("content, corpus, expanded", [
+    ("三甲 医院", "三级医院40个（其中：三级甲等医院18个），二级医院120个。", "三级甲等 医院"),
+    ("未保站 覆盖", "未成年人保护工作站覆盖全部街镇。", "未成年人保护工作站 覆盖"),
+    ("医院 数量", "三级甲等医院18个。", "医院 数量"),  # every word is written: nothing to expand
+    ("三甲 医院", "三级医院40个，二级医院120个。", "三甲 医院"),  # no full name beside the next word
+    ("大洲 出口", "对大洋洲出口增长2.0%。", "大洲 出口"),  # a name not twice as long is another word
+])
+def test_an_abbreviation_the_corpus_never_writes_is_spelled_out(content, corpus, expanded):
+    from assistant.answer.matching import expand_abbreviations
+
+    known = bigrams(corpus)
+    assert expand_abbreviations(content, known, corpus) == expanded
