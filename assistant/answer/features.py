@@ -115,8 +115,15 @@ def own_stretch(text: str, start: int, end: int) -> str:
     clause = text[c0:c1]
     s, e = start - c0, end - c0
     item = respective_item(clause, s)
-    if item:
+    if item is not None:
         return item + clause[s:e]
+    opened = max(clause.rfind("（", 0, s), clause.rfind("(", 0, s))
+    if opened >= 0 and not re.search(r"[）)]", clause[opened:s]):
+        parent = [m for m in _FIGURE.finditer(clause, 0, opened) if _past_unit(clause, m.end()) == opened]
+        if parent:  # 运营里程483.3公里（含有轨电车16.8公里）: a part is measured as its whole is
+            ends = [i for i in (clause.find("）", e), clause.find(")", e)) if i >= 0]
+            close = min(ends) + 1 if ends else len(clause)
+            return own_stretch(text, c0 + parent[-1].start(), c0 + parent[-1].end()) + clause[opened:close]
     before = [m for m in _FIGURE.finditer(clause, 0, s) if m.end() <= s]
     after = [m.start() for m in _FIGURE.finditer(clause, e)]
     while before and (_TO.match(_YEARS.sub("", gap := clause[_past_unit(clause, before[-1].end()):s]))
@@ -130,6 +137,9 @@ def own_stretch(text: str, start: int, end: int) -> str:
     right = after[0] if after else len(clause)
     if after and (k := clause.find("、", e, right)) >= 0:
         right = k  # 接待人次达4454万、综合收入162.11亿元: what follows the 、 is the next item's
+    if (k := min((i for i in (clause.find("（", e, right), clause.find("(", e, right)) if i >= 0),
+                 default=-1)) >= 0:
+        right = k  # 运营里程483.3公里（含有轨电车16.8公里）: the brackets speak of a part, in their own words
     own = clause[min(left, s):right]
     if not before and _LEANING.match(own) and c0 > 0:
         p0, _ = span_of(text, c0 - 1, c0 - 1)

@@ -31,7 +31,7 @@ AGE_UNITS = ("岁", "周岁")  # 80周岁以上: an age bound, not a count of pe
 NOUN_UNITS = ("镇", "街镇")  # 两镇: the classifier is itself the thing counted
 LEAD_FILLERS = tuple((
     "及以上 以上 目前 其中 全区 我区 本区 全市 另有 年内 各类 已 共 有 在 "
-    "为 对 将 并 约 再 从 登记 "
+    "为 对 将 并 约 再 从 登记 含 "
 ).split())
 TRAIL_FILLERS = tuple((
     "全市 全区 总数 总量 共计 总计 合计 达到 共 有 约 达 为 计 的 中 分别 "
@@ -359,7 +359,8 @@ def clean(s: str, lead: bool = True) -> str | None:
 
 def respective_item(clause: str, pos: int) -> str | None:
     """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
-    things before the figures, as long as the list of figures."""
+    things before the figures, as long as the list of figures. None when the clause is no such list,
+    "" when it is one whose item for `pos` cannot be told."""
     figures = [m.start() for m in FIGURE.finditer(clause)]
     k = clause.find(RESPECTIVE)
     if k >= 0 and any(f > k for f in figures):  # 2023年A、B分别为x、y: only the figures after 分别 are listed
@@ -373,6 +374,11 @@ def respective_item(clause: str, pos: int) -> str | None:
             if word in items[0] and len(parts) == len(figures):
                 items = [items[0].replace(word, part, 1) for part in parts]
                 break
+    at = figures.index(pos)
+    if len(items) == len(figures) + 1 and RESPECTIVE in clause:
+        # 智能手机、体育、娱乐用品、可穿戴设备等分别增长…: one name holds a 、, so only the ends line up;
+        # a figure between them is of an item that cannot be told ("")
+        return items[0] if at == 0 else items[-1] if at == len(figures) - 1 else ""
     if len(items) != len(figures):
         return None
-    return items[figures.index(pos)]
+    return items[at]

@@ -17,6 +17,12 @@ from assistant.answer.features import own_stretch
     ("参观人次6217.9万，同比增长86.4%。", "86.4%", "参观人次6217.9万，同比增长86.4%。"),  # leans on its neighbour
     ("每千人口床位数由2023年的7.23张增加到2024年的7.32张。", "7.32张", "每千人口床位数由2023年的7.23张增加到2024年的7.32张。"),
     ("地区生产总值[2]16907.85亿元，", "16907.85亿元", "地区生产总值[2]16907.85亿元，"),  # a footnote is not a figure
+    # the words of a bracket after a figure are its part's (含…), not its own
+    ("建成绿道线路9条、总长度120.5公里（含滨江段8.2公里）。", "120.5公里", "总长度120.5公里"),
+    # a 分别 list with one name more than figures: the middle figure's item cannot be told
+    ("图书、文化、体育用品和乐器零售额分别增长3.2%、8.0%和17.5%。", "8.0%", "8.0%"),
+    ("图书、文化、体育用品和乐器零售额分别增长3.2%、8.0%和17.5%。", "17.5%", "乐器零售额17.5%"),
+    ("建成绿道线路9条、总长度120.5公里（含滨江段8.2公里）。", "8.2公里", "总长度120.5公里（含滨江段8.2公里）"),
     # the digits of a formula are no figures: the list still has as many items as values
     ("甲醛（HCHO）、臭氧（O3）和苯（C6H6）浓度分别为5毫克、9毫克和2毫克。", "9毫克", "臭氧（O3）9毫克"),
 ])
