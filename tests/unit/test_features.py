@@ -98,3 +98,15 @@ def test_the_paragraph_before_a_figure_says_whose_it_is():
         return features(f, text, "", asked, {}, 1, 0.5, False)["paragraph_before"]
 
     assert paragraph_before("20460元") == 1.0 > paragraph_before("31581元")
+
+
+@pytest.mark.parametrize("question, change", [
+    ("班子平均年龄比上届小了几岁？", True),
+    ("比上年多了多少人？", True),
+    ("2024年新增多少张床位？", False),
+    ("小区平均年龄是多少岁？", False),
+])
+def test_a_comparison_asks_a_change(question, change):
+    from assistant.answer.features import _CHANGE_ASKED
+
+    assert bool(_CHANGE_ASKED.search(question)) is change
