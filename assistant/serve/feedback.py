@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +79,17 @@ def _connect(settings: Settings) -> Iterator[sqlite3.Connection]:
         con.close()
 
 
+_last_time: list[datetime] = []
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The time of a change, UTC, to the microsecond and never equal to the last one this process gave:
+    “last changed first” must not depend on two changes falling in the same tick of the clock."""
+    now = datetime.now(UTC)
+    if _last_time and now <= _last_time[0]:
+        now = _last_time[0] + timedelta(microseconds=1)
+    _last_time[:] = [now]
+    return now.isoformat(timespec="microseconds")
 
 
 def record_feedback(
