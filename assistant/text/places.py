@@ -182,9 +182,11 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
         if any(taken[m.start():m.end()]):
             continue
         candidates = _accept(name, gaz.lookup(name), gaz, known)
+        previous = out[-1].place if out and out[-1].end == m.start() else None
+        if len(name) == 2 and name.endswith("区"):  # 城区, 郊区, 东区: a word unless its city is named (阳泉市郊区)
+            candidates = [p for p in candidates if p.code in known or (previous is not None and p.within(previous))]
         if not candidates:
             continue
-        previous = out[-1].place if out and out[-1].end == m.start() else None
         place = _choose(candidates, gaz, known, home, previous)
         start = m.start()
         if previous is not None and place.within(previous) and place != previous:

@@ -30,6 +30,7 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 
 六、工作要求
 严格执行文物安全“三个一律”，全面贯彻市第九次党代会精神，扛起两大历史使命。
+深入开展“进百村、访百户、解百难”活动，走访群众2.3万人次。
 """
 
 
@@ -89,3 +90,8 @@ def test_a_count_asked_in_the_documents_own_phrase_is_read_there(engine, questio
     answer = engine.ask(question)
     assert not answer.refused and answer.as_written == written and answer.value == value, answer.text
     assert written in answer.citations[0].text
+
+
+def test_a_list_named_by_its_size_and_shared_character_is_quoted(engine):
+    answer = engine.ask("说的三百具体是哪三个百？")  # the text never writes 三百
+    assert not answer.refused and "进百村、访百户、解百难" in answer.text, answer.text

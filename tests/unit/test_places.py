@@ -63,3 +63,8 @@ def test_a_short_county_name_is_read_inside_a_city_the_documents_hold():
     found = find_places("那建德呢？", gaz, known={hangzhou.code})
     assert [m.place.name for m in found] == ["建德市"]
     assert find_places("那建德呢？", gaz, known=set()) == []  # no document near it: a word, not a place
+
+
+def test_a_generic_district_name_is_a_word_unless_its_city_is_named():
+    assert names("长宁认知症友好城区建设") == [] and names("上海郊区乡村照护之家") == ["310000"]
+    assert names("阳泉市郊区2024年") == ["140311"]
