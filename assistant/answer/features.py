@@ -79,6 +79,7 @@ class Asked:
     change: bool  # asks how much something changed
     qualifier: str | None
     year: int | None
+    part: bool = False  # the focus names a part of a whole (结婚登记里面跨省的): only a figure of that part answers
 
 
 def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = (),
@@ -97,7 +98,8 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     return Asked(content=content, wordings=wordings, focus=frozenset(bigrams(focus_text)),
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
-                 change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year)
+                 change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year,
+                 part=bool(_FOCUS.search(query.text)) and not query.context)
 
 
 def span_of(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) -> tuple[int, int]:

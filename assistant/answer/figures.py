@@ -22,6 +22,7 @@ from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, gazetteer, place_names
 
 POOL = 10  # retrieved passages whose figures are candidates
+PART_COVERAGE = 0.5  # a figure's own words must hold this much of the part a question asks about
 CONTEXT_WEIGHT = 0.5  # how much a follow-up's words from the conversation count beside its own
 _MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
 _CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
@@ -183,6 +184,9 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
                 continue  # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次
             out.append(Candidate(f, ctx.model.probability(x), x))
     out.sort(key=lambda c: -c.p)
+    if asked.part and any(c.x["focus_own"] == 1.0 and c.p >= ctx.model.threshold for c in out):
+        # 结婚登记里面跨省的有多少对: the whole (结婚登记9355对) does not answer for its part (跨省67对)
+        out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
     seen: set[str] = set()
     unique = []
     for c in out:

@@ -31,6 +31,7 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 六、工作要求
 严格执行文物安全“三个一律”，全面贯彻市第九次党代会精神，扛起两大历史使命。
 深入开展“进百村、访百户、解百难”活动，走访群众2.3万人次。
+全面推行婚姻登记“跨省通办”，全年办理结婚登记8200对，其中跨区900对，跨省45对。
 """
 
 
@@ -95,3 +96,8 @@ def test_a_count_asked_in_the_documents_own_phrase_is_read_there(engine, questio
 def test_a_list_named_by_its_size_and_shared_character_is_quoted(engine):
     answer = engine.ask("说的三百具体是哪三个百？")  # the text never writes 三百
     assert not answer.refused and "进百村、访百户、解百难" in answer.text, answer.text
+
+
+def test_a_part_asked_of_a_whole_is_answered_by_the_part(engine):
+    answer = engine.ask("2023年结婚登记里面跨省的有多少对？")  # 跨省 is also in the clause before the whole
+    assert answer.as_written == "45对", answer.text
