@@ -198,7 +198,8 @@ def main() -> int:
     weights, bias = fit(questions)
     report(questions, weights, bias)
     if args.cache:
-        rows = [{"corpus": e["corpus"], "type": e["q"].type, "gap": bool(e["gap"]), "intent": e["query"].intent,
+        rows = [{"corpus": e["corpus"], "id": e["q"].id, "question": e["q"].question, "type": e["q"].type,
+                 "gap": bool(e["gap"]), "intent": e["query"].intent,
                  "value": e["q"].value, "cands": e["cands"]} for e in questions]
         Path(args.cache).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     threshold, acc = choose_threshold(questions, weights, bias)
