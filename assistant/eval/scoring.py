@@ -25,7 +25,8 @@ NUMERIC_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "cross_doc")  # v
 # Questions with one quote and no history: the ones retrieval is scored on.
 RETRIEVAL_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "text")
 REL_TOL = 1e-6
-_UNIT_ALIASES = {"个百分点": "百分点"}  # one unit, written with or without its classifier
+# one unit, written with or without its classifier; people counted with any classifier (7.1万名 is 7.1万人)
+_UNIT_ALIASES = {"个百分点": "百分点", "名": "人", "位": "人", "千米": "公里"}
 OVERLAP = 0.6  # share of the quote a passage must hold in one run to count as "overlapping substantially"
 
 

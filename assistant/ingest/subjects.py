@@ -105,6 +105,27 @@ def previous_clause(text: str, c0: int, s0: int) -> int:
 
 def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> tuple[str | None, bool]:
     """The thing a figure counts, and whether it was taken from outside the figure's own clause."""
+    subject, borrowed = _subject(text, q, head, prev)
+    return _part(text, q, head) or subject, borrowed
+
+
+def _part(text: str, q: Quantity, head: int) -> str | None:
+    """In a clause opened by 其中 a figure counts a part of its neighbour's whole, and the part is all its
+    item says: in “康复机构1036个，其中162个机构提供视力残疾康复服务、191个…” 162个 counts 机构提供视力残疾
+    康复服务, not 机构."""
+    c0 = span_around(text, head, q.end, CLAUSE_ENDS)[0]
+    if not text.startswith("其中", c0) or q.unit in AGE_UNITS + NOUN_UNITS + ("周年",):
+        return None
+    i0, i1 = span_around(text, head, q.end, ITEM_ENDS)
+    i1 = min(i1, _next_figure(text, q.end, i1))
+    words = (text[max(i0, c0 + 2):q.start] + text[q.end:i1]).strip("，。；、：！？")
+    part = clean(_PAREN.sub("", words))
+    verb = next((v for v in _VERBS_LONGEST if part and part.startswith(v) and len(part) > len(v) + 1), "")
+    part = part[len(verb):] if part else part  # 其中投入农村5.7亿元: the verb is the whole's, the part is 农村
+    return part if part and len(part) <= MAX_NAME else None
+
+
+def _subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> tuple[str | None, bool]:
     s0 = span_around(text, head, q.end, "。！？；\n!?;")[0]
     c0 = span_around(text, head, q.end, CLAUSE_ENDS)[0]
     p0 = previous_clause(text, c0, s0)

@@ -117,6 +117,8 @@ def test_stratified_subset_covers_every_type():
     (0, "对", 0.0, "对", True),
     (0, "对", 1e-3, "对", False),
     (8.2, "个百分点", 8.2, "百分点", True),
+    (71000, "人", 71000.0, "名", True),  # people, whatever their classifier
+    (71000, "人", 71000.0, "人次", False),
 ])
 def test_values_match(expected, unit, value, got_unit, ok):
     assert scoring.values_match(expected, unit, value, got_unit) is ok

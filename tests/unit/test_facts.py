@@ -349,3 +349,15 @@ def test_a_sentence_that_names_nothing_goes_on_from_the_one_before():
     facts = _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))
     assert facts["405082.9元"].subject == facts["35783.9元"].subject
     assert facts["12个"].subject != facts["35783.9元"].subject  # another paragraph, another unit
+
+
+@pytest.mark.parametrize("text, written, subject", [
+    # a part named by 其中 is all its item says, not only its noun: 机构 alone would match 康复机构
+    ("全区共有助残服务站40个，其中12个站点提供上门辅具服务、9个站点提供就业指导。", "12个", "站点提供上门辅具服务"),
+    ("全区共有助残服务站40个，其中12个站点提供上门辅具服务、9个站点提供就业指导。", "9个", "站点提供就业指导"),
+    # the whole's verb repeated before the part is not the part (其中投入农村 → 农村)
+    ("全年救助资金投入3.2亿元，其中投入农村1.1亿元。", "1.1亿元", "农村"),
+])
+def test_a_part_named_by_qizhong_is_what_its_item_says(text, written, subject):
+    doc = _doc(text, (2021,), district="上海市")
+    assert _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))[written].subject == subject
