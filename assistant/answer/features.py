@@ -36,6 +36,10 @@ _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降
 SHARE_ASKED = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
 PERCENT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
+# A figure per person, household or visit (人均藏量1.02册, 户均, 次均, 平均每, 每千人) and a question that asks
+# for one: general Chinese. A mean over time (年均浓度) is a level, the way such reports state one.
+_AVERAGE = re.compile(r"[人户次]均|平均每|每(?:[个名位户人家所张床]|千|万|百|十万)")
+_AVERAGE_ASKED = re.compile(r"均|平均|每")
 # How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
 # Leave-one-corpus-out question accuracy, 2026-12-02: 80 → 0.877, 160 → 0.885, 300 → 0.886.
 PARAGRAPH_REACH = 160
@@ -80,6 +84,7 @@ class Asked:
     qualifier: str | None
     year: int | None
     part: bool = False  # the focus names a part of a whole (结婚登记里面跨省的): only a figure of that part answers
+    average: bool = False  # asks for an average (人均, 平均每, 每千人)
 
 
 def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = (),
@@ -99,7 +104,8 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year,
-                 part=bool(_FOCUS.search(query.text)) and not query.context)
+                 part=bool(_FOCUS.search(query.text)) and not query.context,
+                 average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))))
 
 
 def span_of(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) -> tuple[int, int]:
@@ -194,6 +200,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "dense": max(dense or 0.0, 0.0),
         # not a weighed signal: a figure in another unit than the one asked is no candidate (figures.py)
         "unit_conflict": float(unit_known and not unit_ok),
+        "average_not_asked": float(bool(_AVERAGE.search(own)) and not asked.average),
         "pct_asked": float(pct and asked.rate),
         "pct_not_asked": float(pct and not asked.rate),
         "change_asked": float(change and asked.change),

@@ -189,6 +189,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     if asked.part and any(c.x["focus_own"] == 1.0 and c.p >= ctx.model.threshold for c in out):
         # 结婚登记里面跨省的有多少对: the whole (结婚登记9355对) does not answer for its part (跨省67对)
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
+    out = without_averages(out, ctx.model.threshold)
     seen: set[str] = set()
     unique = []
     for c in out:
@@ -196,6 +197,14 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             seen.add(c.fact.fact_id)
             unique.append(c)
     return unique[:k]
+
+
+def without_averages(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """图书总藏量有多少册: a figure per person (人均藏量1.02册) does not answer for the total where a likely
+    one is stated; where none is, the question may leave 人均 unsaid (可支配收入 is stated per person)."""
+    if any(not c.x["average_not_asked"] and c.p >= threshold for c in cands):
+        return [c for c in cands if not c.x["average_not_asked"]]
+    return cands
 
 
 def cite_fact(ctx: AnswerContext, fact: Fact) -> Citation:

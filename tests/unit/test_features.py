@@ -110,3 +110,22 @@ def test_a_comparison_asks_a_change(question, change):
     from assistant.answer.features import _CHANGE_ASKED
 
     assert bool(_CHANGE_ASKED.search(question)) is change
+
+
+@pytest.mark.parametrize("question, written, flagged", [
+    ("图书总藏量有多少册？", "2.9册", True),  # a figure per person, no average asked
+    ("人均图书藏量是多少册？", "2.9册", False),
+    ("平均每人有多少册图书？", "2.9册", False),
+    ("图书总藏量有多少册？", "1600万册", False),
+])
+def test_a_figure_per_person_is_flagged_when_no_average_is_asked(question, written, flagged):
+    from assistant.answer.features import asked_of, features
+    from assistant.core.types import Fact, Query
+
+    text = "年末公共图书馆图书总藏量1600万册，人均图书藏量2.9册。"
+    at = text.index(written)
+    f = Fact(fact_id="f", chunk_id="c", doc_id="d", value=1.0, unit="册", as_written=written, qualifier=None,
+             subject=None, district=None, year=None, start=at, end=at + len(written), sentence_start=0,
+             sentence_end=len(text))
+    asked = asked_of(Query(text=question), "图书 藏量", "册")
+    assert features(f, text, "", asked, {}, 1, 0.5, False)["average_not_asked"] == float(flagged)

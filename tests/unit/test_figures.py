@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.figures import _mention_owners, difference_text, total_text
+from assistant.answer.figures import Candidate, _mention_owners, difference_text, total_text, without_averages
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Citation, Fact
 
@@ -63,3 +63,15 @@ def test_a_difference_is_exact_and_passes_the_figure_check():
 def test_a_sum_is_exact():
     total, fig, _ = total_text([("甲", fact(0.1, "%", "10%")), ("乙", fact(0.2, "%", "20%"))], "%")
     assert total == 0.3 and fig == "30%"
+
+
+def test_a_figure_per_person_gives_way_to_a_likely_total_only():
+    text = "公共图书馆图书总藏量1600万册，人均图书藏量2.9册。"
+    total, per_person = [Fact(fact_id=w, chunk_id="c", doc_id="d", value=1.0, unit="册", as_written=w, qualifier=None,
+                              subject=None, district=None, year=None, start=0, end=1, sentence_start=0,
+                              sentence_end=len(text)) for w in ("1600万册", "2.9册")]
+    per = Candidate(per_person, 0.6, {"average_not_asked": 1.0})
+    likely_total, unlikely_total = (Candidate(total, p, {"average_not_asked": 0.0}) for p in (0.3, 0.01))
+    assert without_averages([per, likely_total], threshold=0.05) == [likely_total]
+    # no likely total: 可支配收入 asked without 人均 is still answered by the figure stated per person
+    assert without_averages([per, unlikely_total], threshold=0.05) == [per, unlikely_total]
