@@ -55,6 +55,7 @@ FEATURES = (
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
     "subject", "subject_precision", "rarest_missing", "paragraph_before",
+    "own_dense", "own_dense_gap",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
@@ -208,7 +209,9 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "level_when_change_asked": float(asked.change and not change),
         "year_written": float(year_written),
         "qualifier_match": float(bool(q_qual) and q_qual in qualifiers),
-        "qualifier_conflict": float(any((q_qual, q) in _CONFLICTS for q in qualifiers)),
+        # a total asked (总数, 一共) is a count, never a share (护理型床位不低于60%)
+        "qualifier_conflict": float(any((q_qual, q) in _CONFLICTS for q in qualifiers)
+                                    or (q_qual == "总数" and pct and not asked.rate)),
         "first_in_sentence": float(first_in_sentence),
         "cn_asked": float(chinese and asked.count),
         "cn_not_asked": float(chinese and not asked.count),
@@ -222,6 +225,19 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "paragraph_before": cov(_paragraph_before(doc_text, fact.start) + own),
         "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
     }
+
+
+# The cosine similarities of a question and a figure's own words lie in 0.85–0.95 for e5 models: the
+# signals spread that band over [0, 1] (measured on 8,900 candidates of 656 questions, 2026-12-04: right
+# figures' median 0.917, wrong ones' 0.871; the best-matching candidate is 0.05 above a typical wrong one).
+OWN_DENSE_FLOOR, OWN_DENSE_SPAN, OWN_DENSE_GAP = 0.85, 0.10, 0.05
+
+
+def own_dense_signals(sim: float, best: float) -> tuple[float, float]:
+    """`own_dense`: the figure's own words' closeness to the question; `own_dense_gap`: how far it trails
+    the closest candidate's (1.0 at OWN_DENSE_GAP or more)."""
+    level = min(max((sim - OWN_DENSE_FLOOR) / OWN_DENSE_SPAN, 0.0), 1.0)
+    return level, min((best - sim) / OWN_DENSE_GAP, 1.0)
 
 
 def _paragraph_before(text: str, pos: int) -> str:

@@ -13,7 +13,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from assistant.answer.context import AnswerContext
-from assistant.answer.features import PERCENT_UNITS, SHARE_ASKED, asked_of, features, own_stretch, span_of
+from assistant.answer.features import (
+    PERCENT_UNITS,
+    SHARE_ASKED,
+    asked_of,
+    features,
+    own_dense_signals,
+    own_stretch,
+    span_of,
+)
 from assistant.answer.matching import ScaledIdf, asked_unit, bigrams, canonicalize, question_content
 from assistant.answer.retrieval import search
 from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
@@ -160,7 +168,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     if q.context:  # the follow-up's own words count more than those it carries from the conversation
         own = bigrams(ctx.expand(content_text(replace(q, context=None), ctx.idf)), chars=True)
         idf = ScaledIdf(ctx.idf, bigrams(content, chars=True) - own, CONTEXT_WEIGHT)
-    out: list[Candidate] = []
+    qvec = embedder.embed([said], kind="query")[0] if ctx.index.fact_vectors is not None else None
+    scored: list[tuple[Fact, dict[str, float]]] = []
     for hit in hits:
         doc = ctx.index.documents[hit.chunk.doc_id]
         facts = ctx.facts_by_chunk.get(hit.chunk.chunk_id, [])
@@ -184,8 +193,9 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
                 # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次;
                 # nor 新增多少 with a total (总数6928张) or a conversion (改建180张)
                 continue
-            out.append(Candidate(f, ctx.model.probability(x), x))
-    out.sort(key=lambda c: -c.p)
+            scored.append((f, x))
+    own_similarity(ctx, qvec, scored)
+    out = sorted((Candidate(f, ctx.model.probability(x), x) for f, x in scored), key=lambda c: -c.p)
     if asked.part and any(c.x["focus_own"] == 1.0 and c.p >= ctx.model.threshold for c in out):
         # 结婚登记里面跨省的有多少对: the whole (结婚登记9355对) does not answer for its part (跨省67对)
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
@@ -197,6 +207,19 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             seen.add(c.fact.fact_id)
             unique.append(c)
     return unique[:k]
+
+
+def own_similarity(ctx: AnswerContext, qvec, scored: list[tuple[Fact, dict[str, float]]]) -> None:
+    """Add `own_dense` and `own_dense_gap` to each candidate's signals: how close the question is, in the
+    embedder's space, to the figure's own words, and how far behind the closest candidate it is."""
+    if qvec is None or not scored:
+        for _, x in scored:
+            x["own_dense"] = x["own_dense_gap"] = 0.0
+        return
+    sims = [float(ctx.index.fact_vectors[ctx.index.fact_row[f.fact_id]] @ qvec) for f, _ in scored]
+    best = max(sims)
+    for (_, x), sim in zip(scored, sims, strict=True):
+        x["own_dense"], x["own_dense_gap"] = own_dense_signals(sim, best)
 
 
 def without_averages(cands: list[Candidate], threshold: float) -> list[Candidate]:

@@ -5,6 +5,7 @@ Layout of `settings.index_dir` (plain files, no pickles):
     documents.jsonl   one cleaned document a line (the text citations quote)
     chunks.jsonl      one chunk a line, in FAISS order
     facts.jsonl       one extracted figure a line
+    facts.npy         the vector of each figure's own words (row i is fact i), for the answer model
     vectors.faiss     the chunk vectors (llama-index FaissVectorStore, inner product)
     embcache.npy/.json  passage vectors by content hash, reused by the next build
     bm25/             the keyword index (bm25s files)
@@ -40,15 +41,16 @@ from assistant.ingest.sectioning import chunk_document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: places (adcodes) and per-part years
+FORMAT_VERSION = 3  # 2: places (adcodes) and per-part years; 3: a vector per figure's own words
 CHUNK_CHARS = 450
 
 Progress = Callable[[float, str], None]
 
 
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
-PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places", "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata", "text/tables",
-                    "index/keywords", "text/lexicon")
+PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places",
+                    "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata", "text/tables",
+                    "index/keywords", "text/lexicon", "answer/features")  # features: a figure's own words
 PIPELINE_DATA = ("data/vocabulary.json", "data/units.txt")
 
 
@@ -142,14 +144,16 @@ def _build(settings: Settings, embedder, progress: Progress | None, force: bool)
         chunks += doc_chunks
         facts += extract_facts(doc, doc_chunks)
     say(0.25, f"向量化 {len(chunks)} 个片段")
-    vectors, embedded = embed_passages(settings.index_dir, embedder, [passage_text(c) for c in chunks], say)
+    texts = [passage_text(c) for c in chunks] + own_texts(docs, facts)
+    both, embedded = embed_passages(settings.index_dir, embedder, texts, say)
+    vectors, fact_vectors = both[:len(chunks)], both[len(chunks):]
 
     say(0.92, "写入索引")
     tmp = settings.index_dir.with_name(settings.index_dir.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         write_index(tmp, docs, chunks, facts, vectors, embedder, fingerprint, skipped,
-                    progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg))
+                    progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg), fact_vectors=fact_vectors)
         _swap_in(tmp, settings.index_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # a write that failed halfway leaves nothing behind
@@ -159,10 +163,19 @@ def _build(settings: Settings, embedder, progress: Progress | None, force: bool)
                        seconds=time.perf_counter() - t0, skipped=list(skipped), rebuilt=True)
 
 
+def own_texts(docs: Sequence[Document], facts: Sequence[Fact]) -> list[str]:
+    """Each figure's own words (新增助餐点12个), the text its vector is made of."""
+    from assistant.answer.features import own_stretch
+
+    text = {d.doc_id: d.text for d in docs}
+    return [own_stretch(text[f.doc_id], f.start, f.end) for f in facts]
+
+
 def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk], facts: Sequence[Fact],
                 vectors: np.ndarray, embedder, fingerprint: str, skipped: Sequence[str] = (),
-                progress: Progress | None = None) -> None:
-    """Write a complete index into a new `folder` from chunks and their vectors (row i is chunk i)."""
+                progress: Progress | None = None, fact_vectors: np.ndarray | None = None) -> None:
+    """Write a complete index into a new `folder` from chunks and their vectors (row i is chunk i) and
+    the vectors of the facts' own words (row i is fact i; computed here when not given)."""
     say = progress or (lambda frac, msg: None)
     folder.mkdir(parents=True)
     say(0.0, "写入文档与片段")
@@ -171,7 +184,12 @@ def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
     _write_jsonl(folder / "facts.jsonl", (f.to_dict() for f in facts))
     say(0.2, "写入向量")
     _write_vectors(folder / "vectors.faiss", chunks, vectors)
-    write_cache(folder, embedder.name, [passage_text(c) for c in chunks], vectors)
+    owns = own_texts(docs, facts)
+    if fact_vectors is None:
+        fact_vectors = embedder.embed(owns, "passage") if owns else np.zeros((0, int(embedder.dim)), np.float32)
+    np.save(folder / "facts.npy", np.asarray(fact_vectors, dtype=np.float32), allow_pickle=False)
+    write_cache(folder, embedder.name, [passage_text(c) for c in chunks] + owns,
+                np.concatenate([vectors, np.asarray(fact_vectors, dtype=np.float32).reshape(-1, vectors.shape[1])]))
     say(0.5, "建立关键词索引")
     KeywordIndex.build([c.doc_title + " " + c.section_str + " " + c.text for c in chunks]).save(folder / "bm25")
     manifest = {
@@ -269,11 +287,13 @@ class LoadedIndex:
     """Everything retrieval and answering need, in memory."""
 
     def __init__(self, manifest: dict, documents: list[Document], chunks: list[Chunk], facts: list[Fact],
-                 vector_store, keyword_index: KeywordIndex):
+                 vector_store, keyword_index: KeywordIndex, fact_vectors: np.ndarray | None = None):
         self.manifest = manifest
         self.documents = {d.doc_id: d for d in documents}
         self.chunks = chunks
         self.facts = facts
+        self.fact_vectors = fact_vectors  # row i: the vector of fact i's own words; None in hand-made indexes
+        self.fact_row = {f.fact_id: i for i, f in enumerate(facts)}
         self.vector_store = vector_store
         self.keyword_index = keyword_index
         self.position = {c.chunk_id: i for i, c in enumerate(chunks)}
@@ -353,10 +373,14 @@ def load_index(settings: Settings, embedder) -> LoadedIndex:
             raise FileNotFoundError(folder / "vectors.faiss")
         store = FaissVectors.read(folder / "vectors.faiss")
         keyword_index = KeywordIndex.load(folder / "bm25", len(chunks))
+        fact_vectors = np.load(folder / "facts.npy", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:  # a file missing or cut short
         raise IndexNotBuilt(f"索引目录 {folder} 不完整或已损坏（{type(e).__name__}: {e}）："
                             "请运行 `assistant index --force` 重建索引。") from e
     if store.client.ntotal != len(chunks):
         raise IndexNotBuilt(f"索引目录 {folder} 中向量数（{store.client.ntotal}）与片段数（{len(chunks)}）不一致："
                             "请运行 `assistant index --force` 重建索引。")
-    return LoadedIndex(manifest, documents, chunks, facts, store, keyword_index)
+    if fact_vectors.shape[0] != len(facts):
+        raise IndexNotBuilt(f"索引目录 {folder} 中数字向量数（{fact_vectors.shape[0]}）与数字数（{len(facts)}）不一致："
+                            "请运行 `assistant index --force` 重建索引。")
+    return LoadedIndex(manifest, documents, chunks, facts, store, keyword_index, fact_vectors)

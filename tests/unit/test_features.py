@@ -129,3 +129,29 @@ def test_a_figure_per_person_is_flagged_when_no_average_is_asked(question, writt
              sentence_end=len(text))
     asked = asked_of(Query(text=question), "图书 藏量", "册")
     assert features(f, text, "", asked, {}, 1, 0.5, False)["average_not_asked"] == float(flagged)
+
+
+def test_the_closeness_of_a_figures_own_words_is_spread_over_the_band_e5_scores_lie_in():
+    from assistant.answer.features import own_dense_signals
+
+    assert own_dense_signals(0.96, 0.96) == (1.0, 0.0)  # close, and the closest candidate
+    assert own_dense_signals(0.90, 0.925) == pytest.approx((0.5, 0.5))
+    assert own_dense_signals(0.80, 0.95) == (0.0, 1.0)  # far, and far behind
+
+
+def test_a_total_asked_is_never_a_share():
+    from assistant.answer.features import asked_of, features
+    from assistant.core.types import Fact, Query
+
+    text = "护理型床位不低于养老总床位的60%。"
+    at = text.index("60%")
+    f = Fact(fact_id="f", chunk_id="c", doc_id="d", value=0.6, unit="%", as_written="60%", qualifier=None,
+             subject="护理型床位", district=None, year=None, start=at, end=at + 3, sentence_start=0,
+             sentence_end=len(text))
+
+    def conflict(question, qualifier):
+        asked = asked_of(Query(text=question, qualifier=qualifier), "养老 床位", None)
+        return features(f, text, "", asked, {}, 1, 0.5, False)["qualifier_conflict"]
+
+    assert conflict("养老床位总数是多少？", "总数") == 1.0
+    assert conflict("护理型床位占总数的比例是多少？", "总数") == 0.0

@@ -109,7 +109,7 @@ def built(tmp_path):
 def test_build_writes_plain_files_and_a_manifest(built):
     settings, embedder, report = built
     folder = settings.index_dir
-    for name in ("manifest.json", "documents.jsonl", "chunks.jsonl", "facts.jsonl", "vectors.faiss",
+    for name in ("manifest.json", "documents.jsonl", "chunks.jsonl", "facts.jsonl", "facts.npy", "vectors.faiss",
                  "embcache.json", "embcache.npy"):
         assert (folder / name).is_file(), name
     assert (folder / "bm25").is_dir() and any((folder / "bm25").iterdir())
@@ -122,7 +122,7 @@ def test_build_writes_plain_files_and_a_manifest(built):
     assert (manifest["documents"], manifest["chunks"], manifest["facts"]) == (
         report.documents, report.chunks, report.facts) == (2, report.chunks, report.facts)
     assert report.chunks >= 5 and report.facts >= 5  # 200张 2家 140张 10个 760张 23家
-    assert report.rebuilt and report.embedded == report.chunks
+    assert report.rebuilt and report.embedded == report.chunks + report.facts  # passages, figures' own words
     assert _count_lines(folder / "chunks.jsonl") == report.chunks
     assert _count_lines(folder / "facts.jsonl") == report.facts
     assert _count_lines(folder / "documents.jsonl") == 2
@@ -217,8 +217,8 @@ def test_changing_one_document_embeds_only_its_changed_chunks(built):
     new = load_index(settings, embedder)
 
     embedded = passage_calls(embedder)
-    assert report.embedded == len(embedded) == 1
-    assert "计划新增300张养老床位" in embedded[0]
+    assert report.embedded == len(embedded) == 2  # the chunk, and the changed figure's own words
+    assert all("计划新增300张养老床位" in text for text in embedded)
     # the other document keeps its chunk ids: citations of it stay valid
     assert {c.chunk_id for c in new.chunks if c.source == "baoshan.txt"} == old_baoshan
     # the changed document is a new document (content hash), with the new figure
@@ -272,7 +272,7 @@ def test_ensure_index_rebuilds_an_index_of_another_embedder(built):
     other = CharHashEmbedder(dim=8)
     assert index_status(settings, other.name) == "foreign"
     report = ensure_index(settings, other)
-    assert report is not None and report.rebuilt and report.embedded == report.chunks
+    assert report is not None and report.rebuilt and report.embedded == report.chunks + report.facts
     index = load_index(settings, other)
     assert index.manifest["embedder"] == other.name and index.manifest["dim"] == 8
     assert index.vector_store.client.d == 8
@@ -342,7 +342,8 @@ def test_a_build_that_dies_halfway_leaves_the_previous_index_and_its_vectors_res
     report = build_index(settings, resumed)
     again = passage_calls(resumed)
     assert not set(again) & set(done)  # what the dead build computed is not computed again
-    assert report.embedded == len(again) and report.chunks == first.chunks + len(done) + len(again)
+    texts = report.chunks + report.facts  # passages and figures' own words
+    assert report.embedded == len(again) and texts == first.chunks + first.facts + len(done) + len(again)
     assert _siblings(settings) == ["corpus", "index"]  # journal dropped once the index holds it
     fresh = load_index(settings, embedder)
     rows = fresh.vector_store.client.reconstruct_n(0, len(fresh.chunks))
