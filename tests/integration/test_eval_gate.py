@@ -13,7 +13,8 @@ the evening of 2026-12-02 0.93 on gold and 0.86–0.96 on the development corpor
 for the paragraph before a figure; these floors gate those measured levels. The held-out false-refusal ceiling
 rose once, 0.08 -> 0.10, with that change: its one new refusal was an answer that had been wrong (the set's
 answers moved wrong -> right once and wrong -> refused once; nothing right was lost), which the product ranks
-above a wrong figure. hrss-2022-2023
+above a wrong figure. On 2026-12-04 the floors and ceilings were moved to one question from the levels then
+measured (gold numeric 0.939, 南京 0.964, 全国 0.929, 杭州 0.967; 东莞 0.926 stays above its 0.92). hrss-2022-2023
 is the held-out corpus: its questions were written blind and never used for fitting or reading failures.
 """
 
@@ -31,19 +32,19 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
 
 FLOORS = {
-    "shipped": {"numeric_exact_match": 0.91, "refusal_accuracy": 0.81, "followup_accuracy": 0.86, "text_match": 0.90, "hit@5": 0.96},
-    "nanjing-2021-2024": {"numeric_exact_match": 0.82, "refusal_accuracy": 0.62, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
-    "national-2023-2024": {"numeric_exact_match": 0.85, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
+    "shipped": {"numeric_exact_match": 0.93, "refusal_accuracy": 0.84, "followup_accuracy": 0.95, "text_match": 0.90, "hit@5": 0.96},
+    "nanjing-2021-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.62, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
+    "national-2023-2024": {"numeric_exact_match": 0.89, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
     "dongguan-2023-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
-    "hangzhou-env-2024": {"numeric_exact_match": 0.83, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
+    "hangzhou-env-2024": {"numeric_exact_match": 0.93, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
     "hrss-2022-2023": {"numeric_exact_match": 0.66, "refusal_accuracy": 0.87, "followup_accuracy": 0.50, "text_match": 0.66, "hit@5": 0.96},
 }
 CEILINGS = {
-    "shipped": {"false_refusal_rate": 0.05},
-    "nanjing-2021-2024": {"false_refusal_rate": 0.10},
+    "shipped": {"false_refusal_rate": 0.02},
+    "nanjing-2021-2024": {"false_refusal_rate": 0.08},
     "national-2023-2024": {"false_refusal_rate": 0.05},
     "dongguan-2023-2024": {"false_refusal_rate": 0.05},
-    "hangzhou-env-2024": {"false_refusal_rate": 0.05},
+    "hangzhou-env-2024": {"false_refusal_rate": 0.03},
     "hrss-2022-2023": {"false_refusal_rate": 0.10},  # see the docstring
 }
 
