@@ -28,6 +28,7 @@ from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
 from assistant.core.types import Citation, Fact, Query
 from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, gazetteer, place_names
+from assistant.text.time import written_period
 
 POOL = 10  # retrieved passages whose figures are candidates
 PART_COVERAGE = 0.5  # a figure's own words must hold this much of the part a question asks about
@@ -81,6 +82,11 @@ def year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
         return True
     if fact.year is not None:
         return fact.year in years
+    doc = ctx.index.documents.get(fact.doc_id)
+    before = doc.text[fact.sentence_start:fact.start] if doc is not None else ""
+    if query.period is None and (period := written_period(before, len(before))):
+        # 十四五上半期…518张 holds for 2021–2023 (a question naming a plan period itself is read by its years)
+        return any(period[0] <= y <= period[1] for y in years)
     chunk = ctx.index.chunk(fact.chunk_id)
     return bool(years & set(chunk.years))
 

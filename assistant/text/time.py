@@ -39,6 +39,26 @@ def parse_period(text: str) -> tuple[int, int] | None:
     return plan_period(11 + "一二三四五六七八九".index(m.group(1))) if m else None
 
 
+# The part of a plan a text names after it: 十四五上半期 is its first years (to the mid-term review), 十三五末 its last.
+_PLAN_PARTS = (("上半期", (0, 2)), ("前半段", (0, 2)), ("上半程", (0, 2)), ("下半程", (2, 4)), ("下半期", (2, 4)),
+               ("后半段", (2, 4)), ("末期", (4, 4)), ("末", (4, 4)), ("初", (0, 0)))
+
+
+def written_period(text: str, pos: int) -> tuple[int, int] | None:
+    """The years a figure at `pos` holds for when the last time named before it in `text` (its sentence
+    up to the figure) is a plan period: 十四五上半期，共完成新增床位518张 → (2021, 2023). None when the last
+    time named is a year, or none is."""
+    mentions = find_years(text[:pos], bare=False)
+    if not mentions or mentions[-1].period is None:
+        return None
+    first, last = mentions[-1].period
+    after = text[mentions[-1].end:mentions[-1].end + 5].lstrip("”\"")
+    for word, (a, b) in _PLAN_PARTS:
+        if after.startswith(word):
+            return first + a, first + b
+    return first, last
+
+
 def find_years(text: str, short: bool = False, bare: bool = True) -> list[YearMention]:
     """Years and five-year-plan periods written in `text`, in order.
 

@@ -141,3 +141,9 @@ def test_a_new_subject_starts_a_new_topic(engine):
 def test_a_bare_place_and_year_as_a_first_question_says_what_the_documents_hold(engine):
     a = engine.ask("那宝山2022年呢？")
     assert not a.refused and "宝山" in a.text and "《" in a.text
+
+
+def test_a_figure_of_part_of_a_plan_period_does_not_answer_for_a_year_outside_it(engine):
+    # “十四五”上半期，共完成新增床位518张 holds for 2021–2023, whatever years the review covers
+    a = engine.ask("长宁2025年新增多少张养老床位？")
+    assert a.as_written != "518张", a.text

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.text.time import find_years, parse_period, question_years
+from assistant.text.time import find_years, parse_period, question_years, written_period
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,15 @@ def test_question_year_forms_round_trip(year):
     assert question_years("".join(digits[int(c)] for c in str(year)) + "年", None)[0] == [year]
     if 2015 <= year <= 2029:  # 30年 and up read as durations (满30年), not as 2030
         assert question_years(f"{year % 100:02d}年", None)[0] == [year]
+
+
+@pytest.mark.parametrize("before, period", [
+    ("“十四五”上半期，共完成新增床位", (2021, 2023)),  # the first half, to the mid-term review
+    ("十三五末期持证率达到", (2020, 2020)),
+    ("十四五期间累计新增", (2021, 2025)),
+    ("2022年新增", None),  # a year, not a period: the fact's own year decides
+    ("十四五以来，2022年新增", None),  # the last time named is a year
+    ("全年新增", None),
+])
+def test_the_plan_period_a_figure_holds_for(before, period):
+    assert written_period(before, len(before)) == period
