@@ -53,6 +53,7 @@ _COMPARE_LEAD = re.compile(r"^(?:同比|环比|相较于?|相比于?|较|比)[^�
 _PREPOSITION_LEAD = re.compile(r"^以(?![上下来内外])")
 _PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十][个家名户项类支张所处批]")
+_WHOLE_OF_PART = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:中|当中|之中)")  # 毕业生中69人…: a part of 毕业生
 
 
 @dataclass(frozen=True)
@@ -110,17 +111,23 @@ def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> t
 
 
 def _part(text: str, q: Quantity, head: int) -> str | None:
-    """In a clause opened by 其中 a figure counts a part of its neighbour's whole, and the part is all its
-    item says: in “康复机构1036个，其中162个机构提供视力残疾康复服务、191个…” 162个 counts 机构提供视力残疾
-    康复服务, not 机构."""
+    """In a clause opened by 其中 (or by X中) a figure counts a part of a whole, and the part is all its item
+    says: in “康复机构1036个，其中162个机构提供视力残疾康复服务、191个…” 162个 counts 机构提供视力残疾康复服务,
+    not 机构; in “毕业生中69人获得职业资格证书” 69人 counts 毕业生获得职业资格证书."""
     c0 = span_around(text, head, q.end, CLAUSE_ENDS)[0]
-    if not text.startswith("其中", c0) or q.unit in AGE_UNITS + NOUN_UNITS + ("周年",):
+    if q.unit in AGE_UNITS + NOUN_UNITS + ("周年",):
         return None
     i0, i1 = span_around(text, head, q.end, ITEM_ENDS)
     i1 = min(i1, _next_figure(text, q.end, i1))
-    words = (text[max(i0, c0 + 2):q.start] + text[q.end:i1]).strip("，。；、：！？")
+    whole = _WHOLE_OF_PART.fullmatch(text[c0:q.start])
+    if whole:  # 毕业生中69人获得职业资格证书: the part of 毕业生 that 获得职业资格证书
+        words = whole.group(1) + text[q.end:i1].strip("，。；、：！？")
+    elif text.startswith("其中", c0):
+        words = (text[max(i0, c0 + 2):q.start] + text[q.end:i1]).strip("，。；、：！？")
+    else:
+        return None
     part = clean(_PAREN.sub("", words))
-    verb = next((v for v in _VERBS_LONGEST if part and part.startswith(v) and len(part) > len(v) + 1), "")
+    verb = next((v for v in _VERBS_LONGEST if part and not whole and part.startswith(v) and len(part) > len(v) + 1), "")
     part = part[len(verb):] if part else part  # 其中投入农村5.7亿元: the verb is the whole's, the part is 农村
     return part if part and len(part) <= MAX_NAME else None
 

@@ -357,6 +357,8 @@ def test_a_sentence_that_names_nothing_goes_on_from_the_one_before():
     ("全区共有助残服务站40个，其中12个站点提供上门辅具服务、9个站点提供就业指导。", "9个", "站点提供就业指导"),
     # the whole's verb repeated before the part is not the part (其中投入农村 → 农村)
     ("全年救助资金投入3.2亿元，其中投入农村1.1亿元。", "1.1亿元", "农村"),
+    # X中 opens a part of X as 其中 does
+    ("培训班结业学员300人，学员中45人取得初级证书。", "45人", "学员取得初级证书"),
 ])
 def test_a_part_named_by_qizhong_is_what_its_item_says(text, written, subject):
     doc = _doc(text, (2021,), district="上海市")
