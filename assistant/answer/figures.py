@@ -82,8 +82,7 @@ def year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
         return True
     if fact.year is not None:
         return fact.year in years
-    doc = ctx.index.documents.get(fact.doc_id)
-    before = doc.text[fact.sentence_start:fact.start] if doc is not None else ""
+    before = ctx.index.documents[fact.doc_id].text[fact.sentence_start:fact.start]
     if query.period is None and (period := written_period(before, len(before))):
         # 十四五上半期…518张 holds for 2021–2023 (a question naming a plan period itself is read by its years)
         return any(period[0] <= y <= period[1] for y in years)

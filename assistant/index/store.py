@@ -144,8 +144,8 @@ def _build(settings: Settings, embedder, progress: Progress | None, force: bool)
         chunks += doc_chunks
         facts += extract_facts(doc, doc_chunks)
     say(0.25, f"向量化 {len(chunks)} 个片段")
-    texts = [passage_text(c) for c in chunks] + own_texts(docs, facts)
-    both, embedded = embed_passages(settings.index_dir, embedder, texts, say)
+    owns = own_texts(docs, facts)
+    both, embedded = embed_passages(settings.index_dir, embedder, [passage_text(c) for c in chunks] + owns, say)
     vectors, fact_vectors = both[:len(chunks)], both[len(chunks):]
 
     say(0.92, "写入索引")
@@ -153,7 +153,7 @@ def _build(settings: Settings, embedder, progress: Progress | None, force: bool)
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         write_index(tmp, docs, chunks, facts, vectors, embedder, fingerprint, skipped,
-                    progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg), fact_vectors=fact_vectors)
+                    progress=lambda frac, msg: say(0.92 + 0.07 * frac, msg), own_words=(owns, fact_vectors))
         _swap_in(tmp, settings.index_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # a write that failed halfway leaves nothing behind
@@ -173,9 +173,10 @@ def own_texts(docs: Sequence[Document], facts: Sequence[Fact]) -> list[str]:
 
 def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk], facts: Sequence[Fact],
                 vectors: np.ndarray, embedder, fingerprint: str, skipped: Sequence[str] = (),
-                progress: Progress | None = None, fact_vectors: np.ndarray | None = None) -> None:
+                progress: Progress | None = None,
+                own_words: tuple[Sequence[str], np.ndarray] | None = None) -> None:
     """Write a complete index into a new `folder` from chunks and their vectors (row i is chunk i) and
-    the vectors of the facts' own words (row i is fact i; computed here when not given)."""
+    the facts' own words with their vectors (row i is fact i; computed here when not given)."""
     say = progress or (lambda frac, msg: None)
     folder.mkdir(parents=True)
     say(0.0, "写入文档与片段")
@@ -184,12 +185,13 @@ def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
     _write_jsonl(folder / "facts.jsonl", (f.to_dict() for f in facts))
     say(0.2, "写入向量")
     _write_vectors(folder / "vectors.faiss", chunks, vectors)
-    owns = own_texts(docs, facts)
-    if fact_vectors is None:
-        fact_vectors = embedder.embed(owns, "passage") if owns else np.zeros((0, int(embedder.dim)), np.float32)
-    np.save(folder / "facts.npy", np.asarray(fact_vectors, dtype=np.float32), allow_pickle=False)
-    write_cache(folder, embedder.name, [passage_text(c) for c in chunks] + owns,
-                np.concatenate([vectors, np.asarray(fact_vectors, dtype=np.float32).reshape(-1, vectors.shape[1])]))
+    if own_words is None:
+        owns = own_texts(docs, facts)
+        own_words = owns, (embedder.embed(owns, "passage") if owns else np.zeros((0, vectors.shape[1])))
+    owns, fact_vectors = own_words[0], np.asarray(own_words[1], dtype=np.float32).reshape(-1, vectors.shape[1])
+    np.save(folder / "facts.npy", fact_vectors, allow_pickle=False)
+    write_cache(folder, embedder.name, [passage_text(c) for c in chunks] + list(owns),
+                np.concatenate([vectors, fact_vectors]))
     say(0.5, "建立关键词索引")
     KeywordIndex.build([c.doc_title + " " + c.section_str + " " + c.text for c in chunks]).save(folder / "bm25")
     manifest = {
