@@ -18,7 +18,7 @@ from typing import Any
 from assistant.core.errors import BadInputFile
 from assistant.core.types import Answer, Document
 from assistant.text.cleaning import normalize_chars, normalize_line
-from assistant.text.tables import row_sentence, split_pipe_row
+from assistant.text.tables import layout_cells, row_sentence, split_pipe_row
 
 TYPES = ("numeric", "numeric_trap", "chinese_numeral", "text", "unanswerable", "followup", "cross_doc")
 NUMERIC_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "cross_doc")  # value and unit required
@@ -118,13 +118,27 @@ def load_gold(path: Path | str, documents: Sequence[Document] | None = None) -> 
 
 
 def _as_read(quote: str) -> str:
-    """A quote copied from a table row (养老机构 | 个 | 712) as the row is read (养老机构712个)."""
-    if not isinstance(quote, str) or quote.count("|") < 2:
+    """A quote copied from table rows as the rows are read: 养老机构 | 个 | 712 → 养老机构712个; a row laid
+    out with spaces up to its first figure (2.社会救助 万元 JZH011212000 1,268,862.3 → 2.社会救助1268862.3万元),
+    which is how its line begins whatever its other columns are."""
+    if not isinstance(quote, str):
         return quote
-    rows = [split_pipe_row(line) for line in quote.split("\n")]
-    if any(r is None for r in rows):
+    lines = quote.split("\n")
+    if quote.count("|") >= 2:
+        rows = [split_pipe_row(line) for line in lines]
+        if all(r is not None for r in rows):
+            return "".join(row_sentence(r) for r in rows).rstrip("。：")
+    laid = [layout_cells(line) for line in lines]
+    if any(r is None or len(r) < 2 for r in laid):
         return quote
-    return "".join(row_sentence(r) for r in rows).rstrip("。：")
+    said = []
+    for cells in laid:
+        first = next((i for i, c in enumerate(cells) if i and _FIGURE_CELL.fullmatch(c)), len(cells) - 1)
+        said.append(row_sentence(cells[:first + 1]).rstrip("。：，"))
+    return "".join(said)
+
+
+_FIGURE_CELL = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?")
 
 
 def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text.tables import split_pipe_row, table_lines
+from assistant.text.tables import layout_table, split_pipe_row, table_lines
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK punctuation, full-width forms, curly quotes, em dash, ellipsis, middle dot, bullets.
@@ -127,19 +127,29 @@ def _paren(m: re.Match, text: str) -> str:
 
 
 def _with_tables(lines: list[str]) -> list[str]:
-    """`lines` with each run of pipe-table rows (养老机构床位 | 万张 | 9.5 |) read as sentences."""
+    """`lines` with each table read as sentences: runs of pipe rows (养老机构床位 | 万张 | 9.5 |) and
+    tables laid out with spaces under a header (指标名称 单位 代码 数量 …)."""
     out: list[str] = []
     rows: list[list[str]] = []
-    for line in [*lines, ""]:
+    i = 0
+    lines = [*lines, ""]
+    while i < len(lines):
+        line = lines[i]
         cells = split_pipe_row(line)
         if cells is not None:
             rows.append(cells)
+            i += 1
             continue
         if rows:
             out.extend(table_lines(rows))
             rows = []
+        if (laid := layout_table(lines, i)) is not None:
+            out.extend(table_lines(laid[0]))
+            i = laid[1]
+            continue
         out.append(line)
-    return out[:-1]
+        i += 1
+    return out[:-1] if out and out[-1] == "" else out
 
 
 def _split_lines(text: str) -> list[_Line]:

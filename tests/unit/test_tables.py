@@ -41,3 +41,60 @@ def test_a_gold_quote_copied_from_table_rows_is_read_as_the_rows_are():
 
     assert _as_read("养老机构 | 个 | 712 |\n孤儿 | 万人 | 0.3") == "养老机构712个。孤儿0.3万人"
     assert _as_read("新增床位200张") == "新增床位200张"
+
+
+# A statistics table laid out with spaces, as PDF and web pages extract it (made-up figures).
+LAID = """某市民政统计季报
+指标名称 单位 代码 本期 上年同期 同比
+1 2 3
+一、机构 MZ0100000
+  1.养老机构 个 MZ0101000 1,204 1,150 4.70
+    其中:A 农村敬老院 个 MZ0101100 388 402 -3.48
+        B 城市养老院 个 MZ0101200 816
+  2.乡级区划 MZ0102000 95 95
+说明：本表数据为快报数。
+"""
+
+
+def test_a_table_laid_out_with_spaces_reads_each_figure_against_its_column():
+    text = clean_text(LAID).text
+    assert "1.养老机构1204个，上年同期1150个，同比4.70%。" in text
+    assert "其中：农村敬老院388个，上年同期402个，同比-3.48%。" in text  # the item mark A goes
+    assert "城市养老院816个。" in text
+    assert "MZ01" not in text and "1 2 3" not in text
+    assert "说明：本表数据为快报数。" in text  # the table ends where its rows do
+
+
+def test_a_laid_out_row_without_unit_states_no_unit():
+    assert "2.乡级区划95，上年同期95。" in clean_text(LAID).text
+
+
+@pytest.mark.parametrize("line", [
+    "全年新增养老床位 200张 完成年度目标",   # words after the figure: a sentence, not a row
+    "2024 年 工作要点",
+    "说明：本表数据为快报数。",
+])
+def test_lines_that_are_not_laid_out_rows(line):
+    from assistant.text.tables import layout_cells
+
+    assert layout_cells(line) is None
+
+
+def test_spaced_rows_without_a_header_are_left_to_the_cleaner():
+    assert clean_text("养老机构 个 1,204\n正文。").text == "养老机构个1204正文。"  # no header: joined as text
+
+
+def test_header_columns():
+    from assistant.text.tables import header_columns
+
+    assert header_columns(["指标名称", "单位", "代码", "数量", "上季度", "环比"]) == ["数量", "上季度", "环比"]
+    assert header_columns(["项目", "本期", "增长%"]) == ["本期", "增长%"]
+    assert header_columns(["新增", "床位", "200张"]) is None
+    assert header_columns(["养老", "托育", "助餐"]) is None
+
+
+def test_a_quote_copied_from_a_laid_out_row_is_read_up_to_its_first_figure():
+    from assistant.eval.scoring import _as_read
+
+    assert _as_read("  1.养老机构 个 MZ0101000 1,204 1,150 4.70") == "1.养老机构1204个"
+    assert _as_read("其中:A 农村敬老院 个 MZ0101100 388") == "其中:农村敬老院388个"
