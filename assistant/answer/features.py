@@ -17,6 +17,7 @@ from assistant.answer.understanding import ABSOLUTE_CHANGE
 from assistant.core.types import Fact, Query
 from assistant.ingest.subjects import FIGURE as _FIGURE
 from assistant.ingest.subjects import respective_item
+from assistant.text.lexicon import CONTRASTS
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
@@ -86,6 +87,7 @@ class Asked:
     year: int | None
     part: bool = False  # the focus names a part of a whole (结婚登记里面跨省的): only a figure of that part answers
     average: bool = False  # asks for an average (人均, 平均每, 每千人)
+    sides: tuple[tuple[str, str], ...] = ()  # (word asked, its contrast) for each contrast pair the question takes a side of
 
 
 def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = (),
@@ -94,6 +96,9 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     when synonyms changed it (a figure is matched against the wording that suits it best)."""
     focus = _FOCUS.search(query.text) or _MODIFIER.search(query.text)
     focus_text = focus.group(1) if focus else ""
+    narrowed = _narrowed_part(query)
+    if narrowed and not focus:
+        focus_text = narrowed
     if query.context:  # a follow-up: its own words are what it narrows to
         focus_text = question_content(query, with_context=False)
     head = _HEAD.search(query.text)
@@ -105,8 +110,42 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year,
-                 part=bool(_FOCUS.search(query.text)) and not query.context,
-                 average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))))
+                 part=bool(_FOCUS.search(query.text) or narrowed) and not query.context,
+                 average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))),
+                 sides=sides_taken(query.text, query.context))
+
+
+def sides_taken(text: str, context: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(word, its contrast) for each contrast pair (城镇 / 农村) of which the question says one word and
+    not the other. A follow-up's conversation decides only pairs its own words leave open, and never
+    for a word the follow-up swapped out (那农村呢？ after 城镇居民收入 takes 农村 and 收入, not 城镇)."""
+    def taken(said: str) -> list[tuple[str, str]]:
+        return [(a, b) if a in said else (b, a) for a, b in CONTRASTS if (a in said) != (b in said)]
+    own = taken(text)
+    settled = {w for pair in CONTRASTS for w in pair if any(w in text for w in pair)}
+    swapped = {other for _, other in own}
+    inherited = [(w, o) for w, o in taken(context or "") if w not in settled and o not in settled
+                 and w not in swapped]
+    return tuple(own + inherited)
+
+
+def contrast_conflict(sides: tuple[tuple[str, str], ...], own: str) -> bool:
+    """Whether a figure's own words say only the other side of a pair the question takes a side of
+    (农村 asked, 城镇常住居民人均消费39255元 written)."""
+    return any(other in own and word not in own for word, other in sides)
+
+
+def _narrowed_part(query: Query) -> str:
+    """The words narrowing the subject to a part in 离婚登记跨省的有几对 (跨省), '' when the question has
+    none: what stands between the subject and 的 before 有/是 + 多少/几."""
+    if not query.subject or query.subject not in query.text:
+        return ""
+    after = query.text.split(query.subject, 1)[1]
+    m = _PART_AFTER.match(after)
+    return m.group(1) if m else ""
+
+
+_PART_AFTER = re.compile(r"([\u4e00-\u9fff0-9]{2,6}?)的(?:有|是|占|为)(?:多少|几)")
 
 
 def span_of(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) -> tuple[int, int]:
@@ -213,6 +252,8 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         # written) is no candidate; a total asked (总数, 一共) is a count, never a share (护理型床位不低于60%)
         "qualifier_conflict": float(any((q_qual, q) in _CONFLICTS for q in qualifiers)
                                     or (q_qual == "总数" and pct and not asked.rate)),
+        # not a weighed signal (figures.py): 农村 asked, a figure of 城镇 is no candidate
+        "contrast_conflict": float(contrast_conflict(asked.sides, own)),
         "first_in_sentence": float(first_in_sentence),
         "cn_asked": float(chinese and asked.count),
         "cn_not_asked": float(chinese and not asked.count),

@@ -40,5 +40,7 @@ SET_PHRASES: tuple[str, ...] = tuple(_DATA["set_phrases"])
 SUBJECT_VERBS: tuple[str, ...] = tuple(_DATA["subject_verbs"])
 # Words naming two things at once (城乡 → 城市, 农村), read apart in a 分别 list.
 PAIRED_COMPOUNDS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA.get("paired_compounds", {}).items()}
+# Pairs of words naming figures that never answer for each other (城镇 / 农村, 收入 / 支出).
+CONTRASTS: tuple[tuple[str, str], ...] = tuple((a, b) for a, b in _DATA.get("contrasts", ()))
 # Domain terms too broad to be what a question is about when a narrower term is present.
 GENERIC_TERMS: frozenset[str] = frozenset(_DATA["generic_terms"])

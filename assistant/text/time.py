@@ -92,6 +92,7 @@ def _unit_follows(text: str, pos: int) -> bool:
 # ---- questions ----
 
 _BASELINE_BEFORE = re.compile(r"(?:比|较|同比|相比|对比)$")
+_WITH_BEFORE, _COMPARED_AFTER = re.compile(r"[跟和与同]$"), re.compile(r"相比|比较|对比|比")  # 跟上年比床位…
 _BASELINE_AFTER = re.compile(r"(?:末|底)?(?:相比|比较|对比|比(?=[，,。？?\s]|$))")
 
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -153,7 +154,9 @@ def question_years(text: str, reference_year: int | None) -> tuple[list[int], st
         spans.append(pm.span())
     for word, delta in _RELATIVE.items():
         if (i := text.find(word)) >= 0:
-            if _BASELINE_BEFORE.search(text[max(0, i - 2):i]):  # 比上年: the year before the one asked
+            if (_BASELINE_BEFORE.search(text[max(0, i - 2):i])  # 比上年, 跟上年比: the year before the one asked
+                    or _BASELINE_AFTER.match(text, i + len(word))
+                    or (_WITH_BEFORE.search(text[max(0, i - 1):i]) and _COMPARED_AFTER.match(text, i + len(word)))):
                 spans.append((i, i + len(word)))
                 continue
             if reference_year is not None:

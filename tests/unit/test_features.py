@@ -155,3 +155,41 @@ def test_a_total_asked_is_never_a_share():
 
     assert conflict("养老床位总数是多少？", "总数") == 1.0
     assert conflict("护理型床位占总数的比例是多少？", "总数") == 0.0
+
+
+@pytest.mark.parametrize("question, context, sides", [
+    ("农村居民人均消费支出是多少？", None, {("农村", "城镇"), ("农村", "城市"), ("支出", "收入")}),
+    ("城乡居民收入和支出各是多少？", None, set()),  # both sides said: none taken
+    # a follow-up swaps 城镇 for 农村 and keeps the conversation's 收入
+    ("那农村呢？", "城镇居民人均可支配收入多少", {("农村", "城镇"), ("农村", "城市"), ("收入", "支出")}),
+    ("养老床位有多少张？", None, set()),
+])
+def test_sides_taken(question, context, sides):
+    from assistant.answer.features import sides_taken
+
+    assert set(sides_taken(question, context)) == sides
+
+
+@pytest.mark.parametrize("own, conflict", [
+    ("城镇常住居民人均消费39255元", True),     # only the other side
+    ("农村常住居民人均消费21000元", False),
+    ("城乡居民人均消费30000元", False),        # neither side: may still answer
+    ("城镇和农村居民人均消费分别为", False),    # both
+])
+def test_a_figure_of_the_other_side_conflicts(own, conflict):
+    from assistant.answer.features import contrast_conflict, sides_taken
+
+    assert contrast_conflict(sides_taken("农村居民人均消费多少？"), own) is conflict
+
+
+@pytest.mark.parametrize("question, subject, part", [
+    ("长宁十四五上半期离婚登记跨省的有几对？", "离婚登记", "跨省"),
+    ("普陀老年人80岁以上的有多少？", "老年人", "80岁以上"),
+    ("普陀养老床位有多少张？", "养老床位", ""),
+    ("普陀养老床位有多少张？", None, ""),
+])
+def test_a_part_named_after_the_subject(question, subject, part):
+    from assistant.answer.features import _narrowed_part
+    from assistant.core.types import Query
+
+    assert _narrowed_part(Query(text=question, subject=subject)) == part

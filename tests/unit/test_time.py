@@ -23,7 +23,10 @@ def test_question_years(text, years):
 @pytest.mark.parametrize("text, reference, years, period",
                          [("今年新增多少", 2026, [2026], None), ("去年呢", 2026, [2025], None),
                           ("明年计划", 2024, [2025], None), ("今年新增多少", None, [], "今年"),
-                          ("十四五期间", None, [], "十四五")])
+                          ("十四五期间", None, [], "十四五"),
+                          # the year compared against is no year asked: the conversation's year stands
+                          ("跟上年比床位变了多少？", 2026, [], None), ("比去年增长多少", 2026, [], None),
+                          ("与上年相比呢", 2026, [], None)])
 def test_relative_years_resolve_against_the_reference(text, reference, years, period):
     got, got_period, _ = question_years(text, reference)
     assert (got, got_period) == (years, period)
