@@ -254,6 +254,10 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
                                     or (q_qual == "总数" and pct and not asked.rate)),
         # not a weighed signal (figures.py): 农村 asked, a figure of 城镇 is no candidate
         "contrast_conflict": float(contrast_conflict(asked.sides, own)),
+        # not weighed either (figures.py): the sides asked whose rival its sentence names (农村 asked, 城市12.5
+        # written beside it): whether there are any, and whether its own words say one
+        "side_contrasted": float(any(other in sentence for _, other in asked.sides)),
+        "side_own": float(any(word in own for word, other in asked.sides if other in sentence)),
         "first_in_sentence": float(first_in_sentence),
         "cn_asked": float(chinese and asked.count),
         "cn_not_asked": float(chinese and not asked.count),

@@ -26,6 +26,7 @@ from assistant.answer.matching import ScaledIdf, asked_unit, bigrams, canonicali
 from assistant.answer.retrieval import search
 from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
 from assistant.core.types import Citation, Fact, Query
+from assistant.ingest.facts import PEOPLE_ENDINGS
 from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, gazetteer, place_names
 from assistant.text.time import written_period
@@ -60,6 +61,18 @@ def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
         if _AGE.search(text):
             return "岁"
     return None
+
+
+def counts_people(query: Query) -> bool:
+    """Whether the question asks how many people (农村特困人员有多少？): its subject names people
+    (人员, 居民, 儿童, 志愿者, 对象), it names no unit and no money. Such a question is never answered in 元."""
+    subject = query.subject or ""
+    names_people = bool(subject) and (subject[-1] in PEOPLE_ENDINGS or subject.endswith(("对象", "人口")))
+    return names_people and query.unit is None and not _MONEY.search(query.text) \
+        and not _MONEY_WORDS.search(query.text)
+
+
+_MONEY_WORDS = re.compile(r"收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
 
 
 def content_text(query: Query, known: Container[str] | None = None, canonical: bool = True) -> str:
@@ -169,6 +182,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         said += " " + content_text(replace(q, text=q.context, context=None), ctx.idf)
     hits = search(ctx.index, embedder, said, k=POOL, query=q)
     share = bool(SHARE_ASKED.search(q.text))
+    people = counts_people(q)
     idf = ctx.idf
     if q.context:  # the follow-up's own words count more than those it carries from the conversation
         own = bigrams(ctx.expand(content_text(replace(q, context=None), ctx.idf)), chars=True)
@@ -195,9 +209,10 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             section = f"{doc.title} {hit.chunk.section_str}"
             x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
             if (x["unit_conflict"] or x["qualifier_conflict"] or x["contrast_conflict"]
-                    or (share and f.unit not in SHARE_UNITS)):
+                    or (share and f.unit not in SHARE_UNITS) or (people and f.unit.startswith("元"))):
                 # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次;
-                # nor 新增多少 with a total (总数6928张) or a conversion (改建180张); nor 农村 with 城镇
+                # nor 新增多少 with a total (总数6928张) or a conversion (改建180张); nor 农村 with 城镇;
+                # nor 特困人员有多少 with the money spent on them
                 continue
             scored.append((f, x))
     own_similarity(ctx, qvec, scored)
@@ -206,6 +221,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         # 结婚登记里面跨省的有多少对: the whole (结婚登记9355对) does not answer for its part (跨省67对)
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
     out = without_averages(out, ctx.model.threshold)
+    out = sides_over_wholes(out, ctx.model.threshold)
     seen: set[str] = set()
     unique = []
     for c in out:
@@ -226,6 +242,15 @@ def own_similarity(ctx: AnswerContext, qvec, scored: list[tuple[Fact, dict[str, 
     best = max(sims)
     for (_, x), sim in zip(scored, sims, strict=True):
         x["own_dense"], x["own_dense_gap"] = own_dense_signals(sim, best)
+
+
+def sides_over_wholes(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """农村孕产妇死亡率 asked, 全国孕产妇死亡率为14.3/10万，其中：城市12.5/10万，农村15.9/10万 written: in a
+    sentence that names both sides of a pair the question takes a side of, a figure whose own words say
+    neither gives way to a likely one that says the side asked (the whole does not answer for its part)."""
+    said = {c.fact.sentence_start for c in cands if c.p >= threshold and c.x.get("side_own")}
+    return [c for c in cands if c.fact.sentence_start not in said or c.x.get("side_own")
+            or not c.x.get("side_contrasted")]
 
 
 def without_averages(cands: list[Candidate], threshold: float) -> list[Candidate]:

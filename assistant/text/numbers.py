@@ -52,8 +52,8 @@ APPROX_AFTER = ("余", "多")  # 200余家, 6.6万余户, 460余万元, 十余�
 # An Arabic figure: number, optional 余 / multiplier / 余, then a unit or %; or a bare 万/亿 amount.
 _ARABIC = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)(?P<a1>[余多])?(?P<mult>[万亿])?(?P<a2>[余多])?"
-    rf"(?:(?P<pct>%)|(?P<unit>{_UNIT_ALT}))?"
-)
+    rf"(?:(?P<pct>%)|(?P<unit>{_UNIT_ALT})|(?P<per>/(?:10|100)?[万千百](?:人口|人)?(?![\u4e00-\u9fff])|/10{{3,6}}(?!\d)))?"
+)  # per: a rate per so many (孕产妇死亡率14.3/10万), its unit the denominator
 # A Chinese figure: must start with a digit or 十 (万/千 alone are not figures) and carry a unit.
 _CHINESE = re.compile(
     rf"(?P<num>[{CN_DIGITS}十][{CN_NUMERAL_CHARS}]*)(?P<a1>[余多])?(?P<unit>{_UNIT_ALT})"
@@ -117,7 +117,7 @@ def _from_match(m: re.Match, chinese: bool, offset: int = 0) -> Quantity | None:
         num /= 100
         unit = "%"
     else:
-        unit = groups.get("unit") or ""
+        unit = groups.get("unit") or groups.get("per") or ""
     approx = groups.get("a1") or groups.get("a2")
     return Quantity(_to_float(num), unit, m.group(0), m.start() + offset, m.end() + offset, approx, chinese)
 
@@ -155,9 +155,9 @@ def find_quantities(text: str) -> list[Quantity]:
     """
     found: list[Quantity] = []
     for m in _ARABIC.finditer(text):
-        if m.start() > 0 and (text[m.start() - 1].isdigit() or text[m.start() - 1] == "."):
-            continue
-        if not (m.group("unit") or m.group("pct") or m.group("mult")):
+        if m.start() > 0 and (text[m.start() - 1].isdigit() or text[m.start() - 1] in "./"):
+            continue  # inside a number, or a rate's denominator (14.3/10万)
+        if not (m.group("unit") or m.group("pct") or m.group("mult") or m.group("per")):
             continue
         if m.group("num").endswith(".") or (m.end() < len(text) and text[m.end()] == "."):
             continue

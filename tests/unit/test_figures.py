@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from assistant.answer.figures import Candidate, _mention_owners, difference_text, total_text, without_averages
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Citation, Fact
@@ -75,3 +77,33 @@ def test_a_figure_per_person_gives_way_to_a_likely_total_only():
     assert without_averages([per, likely_total], threshold=0.05) == [likely_total]
     # no likely total: 可支配收入 asked without 人均 is still answered by the figure stated per person
     assert without_averages([per, unlikely_total], threshold=0.05) == [per, unlikely_total]
+
+
+def test_a_whole_gives_way_to_the_side_asked_in_its_sentence():
+    from assistant.answer.figures import sides_over_wholes
+
+    def cand(written, p, side_own, contrasted, sentence=0):
+        f = Fact(fact_id=written, chunk_id="c", doc_id="d", value=1.0, unit="/10万", as_written=written,
+                 qualifier=None, subject=None, district=None, year=None, start=0, end=1,
+                 sentence_start=sentence, sentence_end=40)
+        return Candidate(f, p, {"side_own": side_own, "side_contrasted": contrasted})
+
+    # 农村孕产妇死亡率 asked: 全国…14.3/10万，其中：城市12.5/10万，农村15.9/10万
+    whole, rural = cand("14.3/10万", 0.7, 0.0, 1.0), cand("15.9/10万", 0.5, 1.0, 1.0)
+    elsewhere = cand("14.3/10万", 0.4, 0.0, 0.0, sentence=50)  # a sentence that does not split it
+    assert sides_over_wholes([whole, rural, elsewhere], threshold=0.05) == [rural, elsewhere]
+    unlikely_rural = cand("15.9/10万", 0.01, 1.0, 1.0)
+    assert sides_over_wholes([whole, unlikely_rural], threshold=0.05) == [whole, unlikely_rural]
+
+
+@pytest.mark.parametrize("question, subject, unit, people", [
+    ("全国农村特困人员有多少？", "农村特困人员", None, True),
+    ("特困人员救助供养资金有多少？", "特困人员救助供养资金", None, False),
+    ("低保对象有多少户？", "低保对象", "户", False),          # a unit named: that decides
+    ("城镇居民人均可支配收入是多少？", "城镇居民", None, False),  # money asked
+])
+def test_a_question_counting_people(question, subject, unit, people):
+    from assistant.answer.figures import counts_people
+    from assistant.core.types import Query
+
+    assert counts_people(Query(text=question, subject=subject, unit=unit)) is people

@@ -156,3 +156,15 @@ def test_find_quantities_reads_ordinal_and_tier_classifiers():
     found = find_quantities(text)
     assert [(q.text, q.unit) for q in found] == [("四届", "届"), ("五轮", "轮"), ("四级", "级"), ("四方", "方"),
                                                  ("61平方米/千人", "平方米/千人")]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("孕产妇死亡率为14.3/10万，其中农村15.9/10万。", [("14.3/10万", 14.3, "/10万"), ("15.9/10万", 15.9, "/10万")]),
+    ("发病率23.5/10万人", [("23.5/10万人", 23.5, "/10万人")]),
+    ("比例为1/3", []),            # a fraction is no rate
+    ("2024/5/6", []),             # nor a date
+])
+def test_a_rate_per_so_many_is_one_figure(text, found):
+    from assistant.text.numbers import find_quantities
+
+    assert [(q.text, q.value, q.unit) for q in find_quantities(text)] == found
