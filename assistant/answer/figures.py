@@ -222,6 +222,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
     out = without_averages(out, ctx.model.threshold)
     out = sides_over_wholes(out, ctx.model.threshold)
+    out = parts_under_wholes(ctx, out, asked, ctx.model.threshold)
     seen: set[str] = set()
     unique = []
     for c in out:
@@ -242,6 +243,33 @@ def own_similarity(ctx: AnswerContext, qvec, scored: list[tuple[Fact, dict[str, 
     best = max(sims)
     for (_, x), sim in zip(scored, sims, strict=True):
         x["own_dense"], x["own_dense_gap"] = own_dense_signals(sim, best)
+
+
+def parts_under_wholes(ctx: AnswerContext, cands: list[Candidate], asked, threshold: float) -> list[Candidate]:
+    """持证社会工作者共计73.7万人，其中助理社会工作师55.9万人，社会工作师17.7万人: a figure after 其中 is a part
+    of the figure before it, and answers only a question that names something the part adds to the whole
+    (助理, 工作师). Where the question names none of it and the whole is a likely candidate, the parts give way."""
+    def sentence_of(c: Candidate) -> tuple[str, int]:
+        return ctx.index.documents[c.fact.doc_id].text, c.fact.sentence_start
+    asked_words = set().union(*asked.wordings) if asked.wordings else set()
+    drop: set[str] = set()
+    for c in cands:
+        text, s0 = sentence_of(c)
+        k = text.rfind("其中", s0, c.fact.start)
+        if k < 0:
+            continue
+        wholes = [w for w in cands if w.fact.doc_id == c.fact.doc_id and w.fact.sentence_start == s0
+                  and w.fact.end <= k and w.p >= threshold]
+        if not wholes:
+            continue
+        whole = max(wholes, key=lambda w: w.fact.end)
+        w0, _ = span_of(text, whole.fact.start, whole.fact.end, "，；。")
+        c0, c1 = span_of(text, c.fact.start, c.fact.end, "，；。")
+        item = text[c0:c.fact.start].replace("其中", "") + text[c.fact.end:c1]
+        added = bigrams(item) - bigrams(text[w0:k])
+        if not (added & asked_words):
+            drop.add(c.fact.fact_id)
+    return [c for c in cands if c.fact.fact_id not in drop]
 
 
 def sides_over_wholes(cands: list[Candidate], threshold: float) -> list[Candidate]:

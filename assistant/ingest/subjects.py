@@ -385,6 +385,22 @@ def clean(s: str, lead: bool = True) -> str | None:
     return s if any("\u4e00" <= c <= "\u9fff" for c in s) else None
 
 
+def _split_items(head: str) -> list[str]:
+    """The items of a list (A、B和C), a 、 inside brackets not splitting one: 养老（不含机关、含离退休退职）、
+    医疗（生育）、失业 has three."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(head):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "、和及与":
+            items.append(head[start:i])
+            start = i + 1
+    items.append(head[start:])
+    return items
+
+
 def respective_item(clause: str, pos: int) -> str | None:
     """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
     things before the figures, as long as the list of figures. None when the clause is no such list,
@@ -396,7 +412,7 @@ def respective_item(clause: str, pos: int) -> str | None:
     if pos not in figures or len(figures) < 2:
         return None
     head = clause[:k] if 0 <= k < figures[0] else clause[:figures[0]]
-    items = [i for i in re.split(r"[、和及与]", head) if i.strip()]
+    items = [i for i in _split_items(head) if i.strip()]
     if len(items) == 1 and RESPECTIVE in clause:  # 城乡低保标准分别…740元/月、485元/月: 城市…, 农村…
         for word, parts in PAIRED_COMPOUNDS.items():
             if word in items[0] and len(parts) == len(figures):

@@ -107,3 +107,37 @@ def test_a_question_counting_people(question, subject, unit, people):
     from assistant.core.types import Query
 
     assert counts_people(Query(text=question, subject=subject, unit=unit)) is people
+
+
+def _in_sentence(text, written, p):
+    at = text.index(written)
+    f = Fact(fact_id=written, chunk_id="c", doc_id="d", value=1.0, unit="人", as_written=written, qualifier=None,
+             subject=None, district=None, year=None, start=at, end=at + len(written), sentence_start=0,
+             sentence_end=len(text))
+    return Candidate(f, p, {})
+
+
+@pytest.mark.parametrize("question_words, kept", [
+    ("持证 社会工作者", ["73.7万人"]),                            # the whole asked: its parts give way
+    ("助理 社会工作师", ["55.9万人", "73.7万人", "17.7万人"]),       # a part named: nothing gives way
+])
+def test_parts_give_way_to_their_whole_unless_the_question_names_them(question_words, kept):
+    from types import SimpleNamespace
+
+    from assistant.answer.features import asked_of
+    from assistant.answer.figures import parts_under_wholes
+    from assistant.core.types import Query
+
+    text = "全国持证社会工作者共计73.7万人，其中助理社会工作师55.9万人，社会工作师17.7万人。"
+    ctx = SimpleNamespace(index=SimpleNamespace(documents={"d": SimpleNamespace(text=text)}))
+    cands = [_in_sentence(text, w, p) for w, p in (("55.9万人", 0.8), ("73.7万人", 0.7), ("17.7万人", 0.6))]
+    asked = asked_of(Query(text="多少人"), question_words, None)
+    assert [c.fact.as_written for c in parts_under_wholes(ctx, cands, asked, 0.05)] == kept
+
+
+def test_a_list_item_keeps_the_commas_of_its_brackets():
+    from assistant.ingest.subjects import respective_item
+
+    clause = "参加养老（不含机关、含离退休退职）、医疗（生育）、失业、工伤保险人数分别为44万人、30万人、24万人和29万人"
+    assert respective_item(clause, clause.index("24万人")) == "失业"
+    assert respective_item(clause, clause.index("44万人")) == "参加养老（不含机关、含离退休退职）"

@@ -307,6 +307,8 @@ def test_unit_hint(text, hint):
     ("长宁是什么", "text"),
     ("多少张", "lookup"),
     ("你好", None),
+    ("报告死亡比较多的是哪些病？", "text"),  # 比较多: rather many, no comparison
+    ("比较一下两个区", "compare"),
 ])
 def test_explicit_intent(text, intent):
     assert explicit_intent(text) == intent
