@@ -49,7 +49,17 @@ def _incomplete(query: Query) -> bool:
     """A question that cannot stand alone: it names nothing to look up (那宝山2022年呢？, 比上年增长了
     多少？). A question that names its own subject starts a new topic, even without a place: the
     documents are asked anew."""
-    return _names_nothing(query.subject)
+    return _names_nothing(query.subject) or _against_last_period(query)
+
+
+# 跟上年比床位变了多少？ / 比去年增长多少: a change against the year before, with no year or place of its own,
+# is measured in the conversation's year and place
+_AGAINST_LAST = re.compile(r"(?:比|较|跟|和|与|同)(?:上年|去年|上一年)|同比|环比")
+
+
+def _against_last_period(query: Query) -> bool:
+    return bool(_AGAINST_LAST.search(query.text)) and not (query.year or query.years or query.period
+                                                            or query.district or query.districts)
 
 
 def is_followup(question: str, vocabulary: Sequence[str] = ()) -> bool:
@@ -90,6 +100,8 @@ def _inherit(cur: Query, prev: Query) -> Query:
         inherited.append("subject")
     elif marked and cur.subject and prev.subject and cur.subject not in prev.subject:
         inherited.append("context")  # 农村的呢 / 支出呢 / 其中住户存款: narrows or swaps part of the last subject
+    elif _against_last_period(cur) and not _names_nothing(cur.subject):
+        inherited.append("context")  # 跟上年比床位变了多少: the beds of the last question (乡镇卫生院)
     if cur.qualifier is None and prev.qualifier and (same_subject or marked):
         fields["qualifier"] = prev.qualifier
         inherited.append("qualifier")

@@ -32,7 +32,7 @@ _LEANING = re.compile(r"^(?:比|较|同比|环比|增长|下降|增加|减少|�
 _CHANGE_BEFORE = re.compile(r"(?:增长|(?<!新)增加|下降|减少|提高|降低|上升|回落|上涨|下跌|扩大|缩小|(?<!新)增|降|涨|减)"
                             r"(?:了)?(?:约|近|超|逾)?$")
 _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降低了|上升|回落|涨了|降了|跌了|增幅|增速|降幅|"
-                           r"比上年|比去年|同比|比[^，。？]{0,8}(多|少|大|小|高|低|长|短)了?(多少|几)|多了多少|少了多少|变化")
+                           r"比上年|比去年|同比|比[^，。？]{0,8}(多|少|大|小|高|低|长|短)了?(多少|几)|多了多少|少了多少|变化|变了")
 # A share is asked (占多大比例, 占比多少, 百分之几): only a figure written as a share can answer it (figures.py).
 SHARE_ASKED = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
@@ -41,6 +41,7 @@ PERCENT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
 # for one: general Chinese. A mean over time (年均浓度) is a level, the way such reports state one.
 _AVERAGE = re.compile(r"[人户次]均|平均每|每(?:[个名位户人家所张床]|千|万|百|十万)")
 _AVERAGE_ASKED = re.compile(r"均|每")
+_PER_PERSON_ASKED = re.compile(r"每(?:人|户|名|位|个人)|[人户]均")
 # How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
 # Leave-one-corpus-out question accuracy, 2026-12-02: 80 → 0.877, 160 → 0.885, 300 → 0.886.
 PARAGRAPH_REACH = 160
@@ -87,6 +88,7 @@ class Asked:
     year: int | None
     part: bool = False  # the focus names a part of a whole (结婚登记里面跨省的): only a figure of that part answers
     average: bool = False  # asks for an average (人均, 平均每, 每千人)
+    per_person: bool = False  # asks a figure per person or household (每人每月, 人均, 户均)
     sides: tuple[tuple[str, str], ...] = ()  # (word asked, its contrast) for each contrast pair the question takes a side of
 
 
@@ -112,6 +114,7 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year,
                  part=bool(_FOCUS.search(query.text) or narrowed) and not query.context,
                  average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))),
+                 per_person=bool(_PER_PERSON_ASKED.search(query.text)),
                  sides=sides_taken(query.text, query.context))
 
 
@@ -241,6 +244,9 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         # not a weighed signal: a figure in another unit than the one asked is no candidate (figures.py)
         "unit_conflict": float(unit_known and not unit_ok),
         "average_not_asked": float(bool(_AVERAGE.search(own)) and not asked.average),
+        # not weighed (figures.py): 每人每月多少元 is never answered by a sum in 亿 or 万 that says no 人均 or 标准
+        "sum_for_per_person": float(asked.per_person and bool(re.search(r"[万亿]", fact.as_written))
+                                    and not _AVERAGE.search(own) and "标准" not in own),
         "pct_asked": float(pct and asked.rate),
         "pct_not_asked": float(pct and not asked.rate),
         "change_asked": float(change and asked.change),

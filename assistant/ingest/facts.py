@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import jieba
 
 from assistant.core.types import Chunk, Document, Fact
-from assistant.ingest.parts import document_parts, years_at
+from assistant.ingest.metadata import guess_years
+from assistant.ingest.parts import document_parts, section_parts, years_at
 from assistant.ingest.subjects import (
     CLAUSE_ENDS,
     VERBS,
@@ -54,8 +55,13 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
     parts = document_parts(text)
     doc_year = doc.meta.years[0] if len(doc.meta.years) == 1 else None
 
+    sections = section_parts(text)
+    if sections and doc_year is None and len(titled := guess_years(doc.meta.title)) == 1:
+        doc_year = titled[0]  # 2026年…工作报告 with 一、2025年工作回顾: outside the sections, the title's year
+
     def default_year(pos: int) -> int | None:
-        years = years_at(parts, pos) if len(parts) > 1 else ()
+        """A section's year where its heading names one, else its part's (a compilation), else the document's."""
+        years = years_at(sections, pos) or (years_at(parts, pos) if len(parts) > 1 else ())
         return years[0] if len(years) == 1 else doc_year
     quantities = [q for q in find_quantities(text) if not _skip(text, q)]
     facts: list[Fact] = []

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.core.types import DocMeta
-from assistant.ingest.parts import document_parts
+from assistant.ingest.parts import document_parts, section_parts
 from assistant.text.places import COUNTRY, Place, find_places, gazetteer
 
 DOC_TYPES = ("工作要点", "中期评估", "统计公报", "公报", "评估", "总结", "规划", "实施方案", "方案", "计划", "实施意见",
@@ -157,9 +157,9 @@ def document_years(title: str, text: str) -> tuple[int, ...]:
     the title's, else what its text names most."""
     parts = document_parts(text)
     years = tuple(sorted({y for p in parts for y in p.years}))
-    if len(parts) > 1 and years:
-        return years
-    return guess_years(title) or years
+    sections = {y for p in section_parts(text) for y in p.years}  # 一、2025年工作回顾 in a 2026 report
+    own = years if len(parts) > 1 and years else (guess_years(title) or years)
+    return tuple(sorted(set(own) | sections))
 
 
 def guess_date(text: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Parts of a compiled document: several annual bulletins or plans in one file, each with its year.
+"""Parts of a compiled document: several annual bulletins or plans in one file, each with its year;
+and the sections of one document whose heading names a year (一、2025年工作回顾 … 三、2026年工作安排).
 
 A new part starts where a title line names a year and a genre (2023年东莞市…统计公报), or where the
 top-level numbering starts again at 一、 after it had gone further. The part's year is its title's
@@ -120,3 +121,21 @@ def years_at(parts: list[Part], pos: int) -> tuple[int, ...]:
         if p.start <= pos < p.end:
             return p.years
     return ()
+
+
+# A top-level heading on a line of its own (一、2025年工作及“十四五”时期发展回顾, 第二部分 2024年工作计划).
+_SECTION_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}部分)"
+                              r"[^\n。；]{0,40}$", re.M)
+
+
+def section_parts(text: str) -> list[Part]:
+    """The top-level sections of one document with the year each heading names: a work report of 2026
+    reviews 2025 under 一、2025年工作回顾 and plans 2026 under 三、2026年工作安排. A section whose heading
+    names no year, or several, has none; [] when no heading names a year."""
+    heads = [(m.start(), tuple(sorted({int(y) for y in _YEAR.findall(m.group(0))})))
+             for m in _SECTION_HEADING.finditer(text)]
+    if not any(len(years) == 1 for _, years in heads):
+        return []
+    bounds = [0, *(h for h, _ in heads), len(text)]
+    years_of = [(), *(y if len(y) == 1 else () for _, y in heads)]
+    return [Part(a, b, y) for a, b, y in zip(bounds, bounds[1:], years_of, strict=False) if b > a]

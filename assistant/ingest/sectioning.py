@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from assistant.core.types import Chunk, Document, Section
-from assistant.ingest.parts import Part, document_parts, years_at
+from assistant.ingest.parts import Part, document_parts, section_parts, years_at
 
 # Numbering styles, outermost first; a heading closes every open heading of the same or a lower rank.
 _STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -210,6 +210,7 @@ def chunk_document(doc: Document, max_chars: int = 450) -> list[Chunk]:
     """Chunks following the sections: a section's own body, or runs of its whole sentences."""
     chunks = []
     parts = document_parts(doc.text)
+    sections = section_parts(doc.text)  # 一、2025年工作回顾 … 三、2026年工作安排: each section's chunks carry its year
     for seg in _segments(doc):
         a, b = _trim(doc.text, seg.start, seg.end)
         if a >= b:
@@ -219,13 +220,16 @@ def chunk_document(doc: Document, max_chars: int = 450) -> list[Chunk]:
         else:
             runs = _pack(sentence_spans(doc.text, a, b), max_chars)
         for s, e in runs:
-            chunks.append(_make_chunk(doc, seg.path, s, e, parts))
+            chunks.append(_make_chunk(doc, seg.path, s, e, parts, sections))
     return chunks
 
 
-def _make_chunk(doc: Document, path: tuple[str, ...], start: int, end: int, parts: list[Part]) -> Chunk:
+def _make_chunk(doc: Document, path: tuple[str, ...], start: int, end: int, parts: list[Part],
+                sections: list[Part] = ()) -> Chunk:
     text = doc.text[start:end]
-    years = (years_at(parts, start) or doc.meta.years) if len(parts) > 1 else doc.meta.years
+    years = years_at(sections, start) or (years_at(parts, start) if len(parts) > 1 else ()) or doc.meta.years
+    if not set(years) <= set(doc.meta.years):
+        years = doc.meta.years  # years corrected in the manifest stand
     cid = hashlib.sha256(f"{doc.doc_id}:{start}:{end}:{text}".encode()).hexdigest()[:16]
     return Chunk(chunk_id=cid, doc_id=doc.doc_id, doc_title=doc.meta.title, source=doc.source, section=path,
                  text=text, start=start, end=end, district=doc.meta.district, years=years,

@@ -94,6 +94,9 @@ def test_dialogue_table_is_big_enough():
     ([PUTUO], "上海2022年要建多少个助餐点", ()),
     ([SUM], "那认知症床位呢", ("district", "year", "context", "qualifier", "intent")),
     ([], PUTUO, ()),
+    # a change against the year before, naming no year or place: the conversation's year and place
+    (["2024年末全国乡镇卫生院有多少张床位？"], "跟上年比床位变了多少？", ("district", "year", "context")),
+    (["2024年末全国乡镇卫生院有多少张床位？"], "普陀2023年比上年多了多少床位？", ()),
 ])
 def test_inherited_slots(history, question, inherited):
     assert inherited_slots(question, history) == inherited

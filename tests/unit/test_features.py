@@ -193,3 +193,22 @@ def test_a_part_named_after_the_subject(question, subject, part):
     from assistant.core.types import Query
 
     assert _narrowed_part(Query(text=question, subject=subject)) == part
+
+
+@pytest.mark.parametrize("question, written, own, conflict", [
+    ("城市低保标准是每人每月多少元？", "1.87亿元", "其中城市1.87亿元", True),   # a sum, not per person
+    ("城市低保标准是每人每月多少元？", "1200元", "城市低保标准每人每月1200元", False),
+    ("人均地区生产总值多少？", "12.3万元", "人均地区生产总值12.3万元", False),   # says 人均 itself
+    ("每年新增多少万元投入？", "1.5亿元", "投入1.5亿元", False),               # 每年 is not per person
+])
+def test_a_sum_never_answers_per_person(question, written, own, conflict):
+    from assistant.answer.features import asked_of, features
+    from assistant.core.types import Fact, Query
+
+    text = own + "。"
+    at = text.index(written)
+    f = Fact(fact_id="f", chunk_id="c", doc_id="d", value=1.0, unit="元", as_written=written, qualifier=None,
+             subject=None, district=None, year=None, start=at, end=at + len(written), sentence_start=0,
+             sentence_end=len(text))
+    asked = asked_of(Query(text=question), "低保 标准", None)
+    assert features(f, text, "", asked, {}, 1, 0.5, False)["sum_for_per_person"] == float(conflict)

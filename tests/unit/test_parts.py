@@ -30,3 +30,24 @@ def test_a_single_document_is_one_part():
 
 def test_a_release_date_is_not_the_year_a_part_speaks_of():
     assert part_year("某市统计局\n2024年3月\n2023年，全市经济运行总体平稳。") == (2023,)
+
+
+REPORT = ("2026年某省政府工作报告\n一、“十四五”时期和2025年工作回顾\n过去一年，全省新增养老床位1.2万张。\n"
+          "二、“十五五”时期主要目标\n到2030年，养老床位达到30万张。\n三、2026年重点工作\n今年新增养老床位1万张。")
+
+
+def test_sections_carry_the_year_their_heading_names():
+    from assistant.ingest.parts import section_parts, years_at
+
+    sections = section_parts(REPORT)
+    assert years_at(sections, REPORT.index("1.2万张")) == (2025,)
+    assert years_at(sections, REPORT.index("30万张")) == ()     # 十五五: no single year in its heading
+    assert years_at(sections, REPORT.index("1万张。")) == (2026,)
+    assert section_parts("一、基本情况\n全年新增床位200张。\n二、主要做法\n建成10家。") == []
+
+
+def test_a_report_covers_the_year_it_reviews():
+    from assistant.ingest.metadata import document_years
+
+    assert document_years("2026年某省政府工作报告", REPORT) == (2025, 2026)
+    assert document_years("2024年工作要点", "一、总体要求\n二、重点任务\n新增200张。") == (2024,)
