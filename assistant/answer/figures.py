@@ -65,13 +65,15 @@ def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
 
 def counts_people(query: Query) -> bool:
     """Whether the question asks how many people (农村特困人员有多少？): its subject names people
-    (人员, 居民, 儿童, 志愿者, 对象), it names no unit and no money. Such a question is never answered in 元."""
+    (人员, 居民, 儿童, 志愿者, 对象), it names no unit and no money. Only a count of people or households
+    (PEOPLE_UNITS) answers it: never 元, nor 岁 (80岁以上的老人), nor a share."""
     subject = query.subject or ""
     names_people = bool(subject) and (subject[-1] in PEOPLE_ENDINGS or subject.endswith(("对象", "人口")))
     return names_people and query.unit is None and not _MONEY.search(query.text) \
         and not _MONEY_WORDS.search(query.text)
 
 
+PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
 _MONEY_WORDS = re.compile(r"收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
 
 
@@ -209,10 +211,10 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             section = f"{doc.title} {hit.chunk.section_str}"
             x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
             if (x["unit_conflict"] or x["qualifier_conflict"] or x["contrast_conflict"] or x["sum_for_per_person"]
-                    or (share and f.unit not in SHARE_UNITS) or (people and f.unit.startswith("元"))):
+                    or (share and f.unit not in SHARE_UNITS) or (people and f.unit not in PEOPLE_UNITS)):
                 # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次;
                 # nor 新增多少 with a total (总数6928张) or a conversion (改建180张); nor 农村 with 城镇;
-                # nor 特困人员有多少 with the money spent on them
+                # nor 特困人员有多少 with the money spent on them, or 80岁以上的老人有多少 with 80岁
                 continue
             scored.append((f, x))
     own_similarity(ctx, qvec, scored)
