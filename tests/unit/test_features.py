@@ -158,10 +158,12 @@ def test_a_total_asked_is_never_a_share():
 
 
 @pytest.mark.parametrize("question, context, sides", [
-    ("农村居民人均消费支出是多少？", None, {("农村", "城镇"), ("农村", "城市"), ("支出", "收入")}),
+    ("农村居民人均消费支出是多少？", None, {("农村", "城镇"), ("农村", "城市"), ("农村", "城里"), ("农村", "城区"),
+                                             ("支出", "收入")}),
     ("城乡居民收入和支出各是多少？", None, set()),  # both sides said: none taken
     # a follow-up swaps 城镇 for 农村 and keeps the conversation's 收入
-    ("那农村呢？", "城镇居民人均可支配收入多少", {("农村", "城镇"), ("农村", "城市"), ("收入", "支出")}),
+    ("那农村呢？", "城镇居民人均可支配收入多少", {("农村", "城镇"), ("农村", "城市"), ("农村", "城里"), ("农村", "城区"),
+                                                 ("收入", "支出")}),
     ("养老床位有多少张？", None, set()),
 ])
 def test_sides_taken(question, context, sides):
