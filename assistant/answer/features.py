@@ -89,6 +89,8 @@ class Asked:
     part: bool = False  # the focus names a part of a whole (结婚登记里面跨省的): only a figure of that part answers
     average: bool = False  # asks for an average (人均, 平均每, 每千人)
     per_person: bool = False  # asks a figure per person or household (每人每月, 人均, 户均)
+    subject: str | None = None  # what the question asks about, in the documents' wording
+    text: str = ""  # the question as asked
     sides: tuple[tuple[str, str], ...] = ()  # (word asked, its contrast) for each contrast pair the question takes a side of
 
 
@@ -114,7 +116,7 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
                  change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year,
                  part=bool(_FOCUS.search(query.text) or narrowed) and not query.context,
                  average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))),
-                 per_person=bool(_PER_PERSON_ASKED.search(query.text)),
+                 per_person=bool(_PER_PERSON_ASKED.search(query.text)), subject=query.subject, text=query.text,
                  sides=sides_taken(query.text, query.context))
 
 
@@ -130,6 +132,23 @@ def sides_taken(text: str, context: str | None = None) -> tuple[tuple[str, str],
     inherited = [(w, o) for w, o in taken(context or "") if w not in settled and o not in settled
                  and w not in swapped]
     return tuple(own + inherited)
+
+
+def modifier_conflict(asked_subject: str | None, fact_subject: str | None, sentence: str, question: str) -> bool:
+    """Whether a figure counts a sibling of what is asked: both name the same head (…持证率, …床位) with
+    different words before it, and neither's words stand on the other's side (社区工作者持证率 asked,
+    养老护理员技能等级证持证率 written; 养老床位 asked, 重度残疾养护床位 written)."""
+    if not asked_subject or not fact_subject:
+        return False
+    n = 0
+    while n < min(len(asked_subject), len(fact_subject)) and asked_subject[-1 - n] == fact_subject[-1 - n]:
+        n += 1
+    if n < 2:
+        return False
+    mine, theirs = asked_subject[:-n], fact_subject[:-n]
+    if len(mine) < 2 or len(theirs) < 2 or mine not in question:
+        return False  # (a modifier the question does not say itself, 床位 read as 养老床位, decides nothing)
+    return not (bigrams(mine) & bigrams(sentence)) and not (bigrams(theirs) & bigrams(question))
 
 
 def contrast_conflict(sides: tuple[tuple[str, str], ...], own: str) -> bool:
@@ -260,6 +279,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
                                     or (q_qual == "总数" and pct and not asked.rate)),
         # not a weighed signal (figures.py): 农村 asked, a figure of 城镇 is no candidate
         "contrast_conflict": float(contrast_conflict(asked.sides, own)),
+        "modifier_conflict": float(modifier_conflict(asked.subject, fact.subject, sentence, asked.text)),
         # not weighed either (figures.py): the sides asked whose rival its sentence names (农村 asked, 城市12.5
         # written beside it): whether there are any, and whether its own words say one
         "side_contrasted": float(any(other in sentence for _, other in asked.sides)),

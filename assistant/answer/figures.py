@@ -211,6 +211,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             section = f"{doc.title} {hit.chunk.section_str}"
             x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
             if (x["unit_conflict"] or x["qualifier_conflict"] or x["contrast_conflict"] or x["sum_for_per_person"]
+                    or x["modifier_conflict"]
                     or (share and f.unit not in SHARE_UNITS) or (people and f.unit not in PEOPLE_UNITS)):
                 # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次;
                 # nor 新增多少 with a total (总数6928张) or a conversion (改建180张); nor 农村 with 城镇;

@@ -214,3 +214,17 @@ def test_a_sum_never_answers_per_person(question, written, own, conflict):
              sentence_end=len(text))
     asked = asked_of(Query(text=question), "低保 标准", None)
     assert features(f, text, "", asked, {}, 1, 0.5, False)["sum_for_per_person"] == float(conflict)
+
+
+@pytest.mark.parametrize("asked, written, sentence, question, conflict", [
+    ("社区工作者持证率", "养老护理员技能等级证持证率", "计划养老护理员技能等级证持证率不低于30%。",
+     "宝山社区工作者持证率是多少？", True),                                   # a sibling of what is asked
+    ("养老床位", "重度残疾养护床位", "新增重度残疾养护床位100张。", "长宁新增多少张养老床位？", True),
+    ("认知障碍床位", "认知障碍照护床位", "新增认知障碍照护床位48张。", "新增多少认知障碍床位？", False),
+    ("助餐点", "老年助餐点", "新增老年助餐点16家。", "新增多少助餐点？", False),   # nothing asked before the head
+    ("养老床位", "社会福利机构床位", "社会福利机构拥有床位4.4万张。", "这些机构一共有多少张床位？", False),  # 养老 not said
+])
+def test_modifier_conflict(asked, written, sentence, question, conflict):
+    from assistant.answer.features import modifier_conflict
+
+    assert modifier_conflict(asked, written, sentence, question) is conflict
