@@ -16,6 +16,8 @@ answers moved wrong -> right once and wrong -> refused once; nothing right was l
 above a wrong figure. On 2026-12-04 the floors and ceilings were moved to one question from the levels then
 measured (gold numeric 0.939, 南京 0.964, 全国 0.929, 杭州 0.967; 东莞 0.926 stays above its 0.92). hrss-2022-2023
 is the held-out corpus: its questions were written blind and never used for fitting or reading failures.
+Later on 2026-12-04 the refusal floors rose with the sibling and contrast rules (gold refusal 0.921, 南京 0.875)
+and gold numeric to 0.94 (measured 0.946).
 """
 
 from pathlib import Path
@@ -32,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
 
 FLOORS = {
-    "shipped": {"numeric_exact_match": 0.93, "refusal_accuracy": 0.84, "followup_accuracy": 0.95, "text_match": 0.90, "hit@5": 0.96},
-    "nanjing-2021-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.62, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
+    "shipped": {"numeric_exact_match": 0.94, "refusal_accuracy": 0.89, "followup_accuracy": 0.95, "text_match": 0.90, "hit@5": 0.96},
+    "nanjing-2021-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.66, "hit@5": 0.90},
     "national-2023-2024": {"numeric_exact_match": 0.89, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
     "dongguan-2023-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
     "hangzhou-env-2024": {"numeric_exact_match": 0.93, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
