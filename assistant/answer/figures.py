@@ -73,6 +73,8 @@ def counts_people(query: Query) -> bool:
         and not _MONEY_WORDS.search(query.text)
 
 
+_OF_THE_REST = re.compile(r"(?:其余|其他|另外)[^，；。]{0,8}?(?:县|区|市|镇|乡|街道)")
+_REST_ASKED = re.compile(r"其余|其他|另外|别的")
 PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
 _MONEY_WORDS = re.compile(r"收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
 
@@ -206,6 +208,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             if f.fact_id not in owners and (clause_of[f.fact_id] in owned
                                              or (_period(doc.text, f), f.unit) in owned):
                 continue  # another place's figure in the asked place's list
+            if _OF_THE_REST.match(doc.text, clause_of[f.fact_id]) and not _REST_ASKED.search(q.text):
+                continue  # 其余3个县（市）道路交通噪声64.6分贝: the other places', not the one asked
             first = f.sentence_start not in first_of_sentence
             first_of_sentence.add(f.sentence_start)
             section = f"{doc.title} {hit.chunk.section_str}"

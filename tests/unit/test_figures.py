@@ -141,3 +141,15 @@ def test_a_list_item_keeps_the_commas_of_its_brackets():
     clause = "参加养老（不含机关、含离退休退职）、医疗（生育）、失业、工伤保险人数分别为44万人、30万人、24万人和29万人"
     assert respective_item(clause, clause.index("24万人")) == "失业"
     assert respective_item(clause, clause.index("44万人")) == "参加养老（不含机关、含离退休退职）"
+
+
+@pytest.mark.parametrize("clause, rest", [
+    ("其余3个县（市）道路交通噪声64.6分贝", True),
+    ("其他区县新增床位200张", True),
+    ("杭州市区道路交通噪声66.4分贝", False),
+    ("其余资金用于社区服务", False),   # no place named
+])
+def test_a_figure_of_the_other_places(clause, rest):
+    from assistant.answer.figures import _OF_THE_REST
+
+    assert bool(_OF_THE_REST.match(clause)) is rest
