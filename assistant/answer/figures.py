@@ -73,7 +73,7 @@ def counts_people(query: Query) -> bool:
         and not _MONEY_WORDS.search(query.text)
 
 
-_OF_THE_REST = re.compile(r"(?:其余|其他|另外)[^，；。]{0,8}?(?:县|区|市|镇|乡|街道)")
+_OF_THE_REST = re.compile(r"(?:其余|其他|另外)(?:\d+|[一二两三四五六七八九十几]+)?个?(?:县|区|市|镇|乡|街道)")
 _REST_ASKED = re.compile(r"其余|其他|另外|别的")
 PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
 _MONEY_WORDS = re.compile(r"收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
