@@ -17,7 +17,7 @@ from assistant.answer.understanding import ABSOLUTE_CHANGE
 from assistant.core.types import Fact, Query
 from assistant.ingest.subjects import FIGURE as _FIGURE
 from assistant.ingest.subjects import respective_item
-from assistant.text.lexicon import CONTRASTS
+from assistant.text.lexicon import CONTRASTS, QUALIFIERS
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
@@ -41,7 +41,7 @@ PERCENT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
 # for one: general Chinese. A mean over time (年均浓度) is a level, the way such reports state one.
 _AVERAGE = re.compile(r"[人户次]均|平均每|每(?:[个名位户人家所张床]|千|万|百|十万)")
 _AVERAGE_ASKED = re.compile(r"均|每")
-_PER_PERSON_ASKED = re.compile(r"每(?:人|户|名|位|个人)|[人户]均")
+_PER_PERSON_ASKED = re.compile(r"每(?:人|户|名|位|个人|[十百千万]人)|[人户]均")
 # How far back in its paragraph a figure's discourse reaches (农村居民人均可支配收入…。人均消费性支出20460元).
 # Leave-one-corpus-out question accuracy, 2026-12-02: 80 → 0.877, 160 → 0.885, 300 → 0.886.
 PARAGRAPH_REACH = 160
@@ -132,6 +132,12 @@ def sides_taken(text: str, context: str | None = None) -> tuple[tuple[str, str],
     inherited = [(w, o) for w, o in taken(context or "") if w not in settled and o not in settled
                  and w not in swapped]
     return tuple(own + inherited)
+
+
+def _names_it(qualifier: str, subject: str | None) -> bool:
+    """Whether the qualifier's word is part of what the figure counts (适老化改造1.5万户: 改造 names the work,
+    it does not make the figure a conversion)."""
+    return bool(subject) and any(w in subject for w in QUALIFIERS.get(qualifier, (qualifier,)))
 
 
 def modifier_conflict(asked_subject: str | None, fact_subject: str | None, sentence: str, question: str) -> bool:
@@ -262,7 +268,8 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "dense": max(dense or 0.0, 0.0),
         # not a weighed signal: a figure in another unit than the one asked is no candidate (figures.py)
         "unit_conflict": float(unit_known and not unit_ok),
-        "average_not_asked": float(bool(_AVERAGE.search(own)) and not asked.average),
+        # a rate (人均可支配收入…增长5%) is no amount per person, whatever its words
+        "average_not_asked": float(bool(_AVERAGE.search(own)) and not asked.average and not pct),
         # not weighed (figures.py): 每人每月多少元 is never answered by a sum in 亿 or 万 that says no 人均 or 标准
         "sum_for_per_person": float(asked.per_person and bool(re.search(r"[万亿]", fact.as_written))
                                     and not _AVERAGE.search(own) and "标准" not in own),
@@ -275,7 +282,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "qualifier_match": float(bool(q_qual) and q_qual in qualifiers),
         # not a weighed signal either (figures.py): a figure of another kind than asked (新增 asked, 总数6928张
         # written) is no candidate; a total asked (总数, 一共) is a count, never a share (护理型床位不低于60%)
-        "qualifier_conflict": float(any((q_qual, q) in _CONFLICTS for q in qualifiers)
+        "qualifier_conflict": float(any((q_qual, q) in _CONFLICTS and not _names_it(q, fact.subject) for q in qualifiers)
                                     or (q_qual == "总数" and pct and not asked.rate)),
         # not a weighed signal (figures.py): 农村 asked, a figure of 城镇 is no candidate
         "contrast_conflict": float(contrast_conflict(asked.sides, own)),

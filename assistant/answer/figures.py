@@ -51,6 +51,8 @@ def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
     """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none."""
     # 同比降了多少: not in the last question's unit; nor 营业利润多少 after 有多少家 (it names its own subject)
     from_context = bool(query.inherited) and (not _CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
+    if query.unit and "unit" not in query.inherited:
+        from_context = False  # 适老化改造呢？ after 多少张家庭养老床位: its own subject is counted in 户, not 张
     last = (query.context or "").split("\n")[0]  # the last question; earlier ones follow on their own lines
     for text in (query.text, last if from_context else ""):
         explicit = unit_hint(text) or asked_unit(text, {f.unit for f in ctx.index.facts})
@@ -74,6 +76,9 @@ def counts_people(query: Query) -> bool:
 
 
 _OF_THE_REST = re.compile(r"(?:其余|其他|另外)(?:\d+|[一二两三四五六七八九十几]+)?个?(?:县|区|市|镇|乡|街道)")
+# 年均增长7.2%: a mean change over several years (年均浓度 is one year's mean, and answers for that year)
+_MEAN_CHANGE = re.compile(r"年均(?:增长|增速|提高|提升|下降|降低|增加|减少|递增|递减)")
+_MEAN_ASKED = re.compile(r"年均|平均|每年|期间|以来|五年|几年")
 _REST_ASKED = re.compile(r"其余|其他|另外|别的")
 PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
 _MONEY_WORDS = re.compile(r"收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
@@ -208,6 +213,9 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             if f.fact_id not in owners and (clause_of[f.fact_id] in owned
                                              or (_period(doc.text, f), f.unit) in owned):
                 continue  # another place's figure in the asked place's list
+            if (q.year and not q.period and _MEAN_CHANGE.search(doc.text, clause_of[f.fact_id], f.start)
+                    and not _MEAN_ASKED.search(q.text)):
+                continue  # 2025年…增长多少 is not answered by 十四五 年均增长7.2%: a mean over years, not that year's
             if _OF_THE_REST.match(doc.text, clause_of[f.fact_id]) and not _REST_ASKED.search(q.text):
                 continue  # 其余3个县（市）道路交通噪声64.6分贝: the other places', not the one asked
             first = f.sentence_start not in first_of_sentence

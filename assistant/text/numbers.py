@@ -19,7 +19,7 @@ from assistant.text.lexicon import COUNT_UNITS
 
 CN_DIGITS = "〇零一二两三四五六七八九"
 CN_NUMERAL_CHARS = CN_DIGITS + "十百千万亿"
-MULTIPLIERS: dict[str, Decimal] = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8}
+MULTIPLIERS: dict[str, Decimal] = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "万亿": Decimal(10) ** 12}
 
 # Units a figure can carry, longest first so 人次 wins over 人 and 批次 over 批. 万/亿 are multipliers,
 # and 年/月/日 are deliberately absent: a number followed by them is a date, not a count. 届 and 轮
@@ -51,7 +51,7 @@ APPROX_AFTER = ("余", "多")  # 200余家, 6.6万余户, 460余万元, 十余�
 
 # An Arabic figure: number, optional 余 / multiplier / 余, then a unit or %; or a bare 万/亿 amount.
 _ARABIC = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?)(?P<a1>[余多])?(?P<mult>[万亿])?(?P<a2>[余多])?"
+    r"(?P<num>\d+(?:\.\d+)?)(?P<a1>[余多])?(?P<mult>万亿|[万亿])?(?P<a2>[余多])?"
     rf"(?:(?P<pct>%)|(?P<unit>{_UNIT_ALT})|(?P<per>/(?:10|100)?[万千百](?:人口|人)?(?![\u4e00-\u9fff])|/10{{3,6}}(?!\d)))?"
 )  # per: a rate per so many (孕产妇死亡率14.3/10万), its unit the denominator
 # A Chinese figure: must start with a digit or 十 (万/千 alone are not figures) and carry a unit.
@@ -211,6 +211,8 @@ def format_quantity(value: float, unit: str, approx: str | None = None) -> str:
     wan, yi = MULTIPLIERS["万"], MULTIPLIERS["亿"]
     if unit == "%":
         body = _plain(d * 100) + "%"
+    elif abs(d) >= (wy := MULTIPLIERS["万亿"]) and unit == "元" and _fits(d, wy):
+        body = _plain(d / wy) + "万亿" + unit
     elif abs(d) >= yi and unit == "元" and _fits(d, yi):
         body = _plain(d / yi) + "亿" + unit
     elif abs(d) >= wan and _fits(d, wan) and (

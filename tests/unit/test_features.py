@@ -228,3 +228,21 @@ def test_modifier_conflict(asked, written, sentence, question, conflict):
     from assistant.answer.features import modifier_conflict
 
     assert modifier_conflict(asked, written, sentence, question) is conflict
+
+
+def test_a_qualifier_word_inside_the_name_is_no_conflict():
+    from assistant.answer.features import asked_of, features
+    from assistant.core.types import Fact, Query
+
+    text = "特殊困难老年人家庭适老化改造1.5万户。"
+    at = text.index("1.5万户")
+
+    def conflict(subject):
+        f = Fact(fact_id="f", chunk_id="c", doc_id="d", value=15000.0, unit="户", as_written="1.5万户",
+                 qualifier="改建", qualifiers=("改建",), subject=subject, district=None, year=None, start=at,
+                 end=at + 5, sentence_start=0, sentence_end=len(text))
+        asked = asked_of(Query(text="新增多少户适老化改造", qualifier="新增"), "适老化 改造", None)
+        return features(f, text, "", asked, {}, 1, 0.5, False)["qualifier_conflict"]
+
+    assert conflict("特殊困难老年人家庭适老化改造") == 0.0  # 改造 names the work
+    assert conflict("养老床位") == 1.0                      # 改建180张 is a conversion, not 新增

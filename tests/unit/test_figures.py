@@ -153,3 +153,13 @@ def test_a_figure_of_the_other_places(clause, rest):
     from assistant.answer.figures import _OF_THE_REST
 
     assert bool(_OF_THE_REST.match(clause)) is rest
+
+
+@pytest.mark.parametrize("clause, mean_change", [
+    ("农村居民收入年均增长7.2%", True),
+    ("PM2.5年均浓度28微克/立方米", False),   # one year's mean
+])
+def test_a_mean_change_over_years(clause, mean_change):
+    from assistant.answer.figures import _MEAN_CHANGE
+
+    assert bool(_MEAN_CHANGE.search(clause)) is mean_change

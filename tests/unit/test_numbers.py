@@ -168,3 +168,11 @@ def test_a_rate_per_so_many_is_one_figure(text, found):
     from assistant.text.numbers import find_quantities
 
     assert [(q.text, q.value, q.unit) for q in find_quantities(text)] == found
+
+
+def test_wan_yi_is_one_multiplier():
+    from assistant.text.numbers import find_quantities, format_quantity
+
+    [q] = find_quantities("全省地区生产总值达到5.53万亿元")
+    assert (q.text, q.value, q.unit) == ("5.53万亿元", 5.53e12, "元")
+    assert format_quantity(5.53e12, "元") == "5.53万亿元" and format_quantity(7.8e8, "元") == "7.8亿元"
