@@ -35,7 +35,8 @@ def has_followup_marker(question: str) -> bool:
 
 
 # A subject that only says how something changed names nothing itself: 比上年增长了多少？
-_CHANGE_ONLY = re.compile(r"^(?:比上年|比去年|同比|环比|较上年)?(?:增长|增加|下降|减少|提高|降低|上升|变化|增幅|增速|降幅|涨幅)?$")
+_CHANGE_ONLY = re.compile(r"^(?:比上年|比去年|同比|环比|较上年)?(?:增长|增加|下降|减少|提高|降低|上升|变化|增幅|增速|降幅|涨幅|调整|上调)?"
+                          r"(?:之前|以前|之后|以后)?$")  # 提高之前是多少？ names nothing either
 
 
 _ASKS_CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")

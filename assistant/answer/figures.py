@@ -78,6 +78,7 @@ def counts_people(query: Query) -> bool:
 _OF_THE_REST = re.compile(r"(?:其余|其他|另外)(?:\d+|[一二两三四五六七八九十几]+)?个?(?:县|区|市|镇|乡|街道)")
 # 年均增长7.2%: a mean change over several years (年均浓度 is one year's mean, and answers for that year)
 _MEAN_CHANGE = re.compile(r"年均(?:增长|增速|提高|提升|下降|降低|增加|减少|递增|递减)")
+_BEFORE_ASKED = re.compile(r"(?:提高|调整|上调|提升|增加|改造|改革)?(?:之前|以前)|原来|原先|此前")
 _MEAN_ASKED = re.compile(r"年均|平均|每年|期间|以来|五年|几年")
 _REST_ASKED = re.compile(r"其余|其他|另外|别的")
 PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
@@ -238,6 +239,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     out = without_averages(out, ctx.model.threshold)
     out = sides_over_wholes(out, ctx.model.threshold)
     out = parts_under_wholes(ctx, out, asked, ctx.model.threshold)
+    if _BEFORE_ASKED.search(q.text) and any(c.x["superseded"] and c.p >= ctx.model.threshold for c in out):
+        out = [c for c in out if c.x["superseded"]]  # 提高之前是多少: 从796元/月提高至842元/月 → 796元/月
     seen: set[str] = set()
     unique = []
     for c in out:

@@ -43,8 +43,13 @@ UNITS: tuple[str, ...] = tuple(sorted({u for u in COUNT_UNITS + _EXTRA_UNITS + _
                                       key=lambda u: (-len(u), u)))
 # A unit, then optionally what it is per (元/人·月, 平方米/千人, 张/千人, 吨/（平方千米×30天）): the part after
 # / stays with it, a bracketed one whole (its 30天 is part of the unit, not a figure of its own).
+# What a unit is per: a unit or a time, optionally times another (人·月, 千人), never the words after it (元/月
+# 提高至842元/月 is 元/月).
+_PER_TIMES = ("间夜", "床日", "季度", "年", "月", "日", "夜", "周")
+_PER_UNIT = ("(?:[千万百十]+)?(?:" + "|".join(re.escape(u) for u in sorted((*UNITS, *_PER_TIMES), key=len, reverse=True))
+             + ")")
 _UNIT_ALT = ("(?:" + "|".join(re.escape(u) for u in UNITS) + r")"
-             r"(?:/(?:[\u4e00-\u9fff·]{1,4}|[（(][^（()）\n，。；]{1,16}[）)]))?")
+             rf"(?:/(?:{_PER_UNIT}(?:·{_PER_UNIT})?|[（(][^（()）\n，。；]{{1,16}}[）)]))?")
 
 APPROX_BEFORE = ("约", "近", "逾")  # 约91.65万人次, 近500人次, 逾300万元
 APPROX_AFTER = ("余", "多")  # 200余家, 6.6万余户, 460余万元, 十余个

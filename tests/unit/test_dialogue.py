@@ -97,6 +97,7 @@ def test_dialogue_table_is_big_enough():
     # a change against the year before, naming no year or place: the conversation's year and place
     (["2024年末全国乡镇卫生院有多少张床位？"], "跟上年比床位变了多少？", ("district", "year", "context")),
     (["2024年末全国乡镇卫生院有多少张床位？"], "普陀2023年比上年多了多少床位？", ()),
+    (["安徽2025年城市低保标准提到了每月多少钱？"], "提高之前是多少？", ("district", "year", "subject")),
 ])
 def test_inherited_slots(history, question, inherited):
     assert inherited_slots(question, history) == inherited

@@ -176,3 +176,10 @@ def test_wan_yi_is_one_multiplier():
     [q] = find_quantities("全省地区生产总值达到5.53万亿元")
     assert (q.text, q.value, q.unit) == ("5.53万亿元", 5.53e12, "元")
     assert format_quantity(5.53e12, "元") == "5.53万亿元" and format_quantity(7.8e8, "元") == "7.8亿元"
+
+
+def test_a_per_unit_stops_at_the_words_after_it():
+    from assistant.text.numbers import find_quantities
+
+    found = find_quantities("城市低保标准从796元/月提高至842元/月")
+    assert [(q.text, q.unit) for q in found] == [("796元/月", "元/月"), ("842元/月", "元/月")]
