@@ -17,7 +17,7 @@ above a wrong figure. On 2026-12-04 the floors and ceilings were moved to one qu
 measured (gold numeric 0.939, 南京 0.964, 全国 0.929, 杭州 0.967; 东莞 0.926 stays above its 0.92). hrss-2022-2023
 is the held-out corpus: its questions were written blind and never used for fitting or reading failures.
 Later on 2026-12-04 the refusal floors rose with the sibling and contrast rules (gold refusal 0.921, 南京 0.875)
-and gold numeric to 0.94 (measured 0.946).
+and gold numeric to 0.94 (measured 0.946); hrss-2022-2023 numeric 0.70 (measured 0.741, 0.704 before).
 """
 
 from pathlib import Path
@@ -39,7 +39,7 @@ FLOORS = {
     "national-2023-2024": {"numeric_exact_match": 0.89, "refusal_accuracy": 0.75, "followup_accuracy": 0.83, "text_match": 0.83, "hit@5": 0.96},
     "dongguan-2023-2024": {"numeric_exact_match": 0.92, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
     "hangzhou-env-2024": {"numeric_exact_match": 0.93, "refusal_accuracy": 0.87, "followup_accuracy": 0.66, "text_match": 0.83, "hit@5": 0.96},
-    "hrss-2022-2023": {"numeric_exact_match": 0.66, "refusal_accuracy": 0.87, "followup_accuracy": 0.50, "text_match": 0.66, "hit@5": 0.96},
+    "hrss-2022-2023": {"numeric_exact_match": 0.70, "refusal_accuracy": 0.87, "followup_accuracy": 0.50, "text_match": 0.66, "hit@5": 0.96},
 }
 CEILINGS = {
     "shipped": {"false_refusal_rate": 0.02},
