@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from os.path import commonprefix
 
 from assistant.answer.matching import bigrams, gram_weight, question_content, unit_matches, weighted_coverage
 from assistant.answer.understanding import ABSOLUTE_CHANGE
@@ -146,9 +147,7 @@ def modifier_conflict(asked_subject: str | None, fact_subject: str | None, sente
     养老护理员技能等级证持证率 written; 养老床位 asked, 重度残疾养护床位 written)."""
     if not asked_subject or not fact_subject:
         return False
-    n = 0
-    while n < min(len(asked_subject), len(fact_subject)) and asked_subject[-1 - n] == fact_subject[-1 - n]:
-        n += 1
+    n = len(commonprefix([asked_subject[::-1], fact_subject[::-1]]))  # the shared head
     if n < 2:
         return False
     mine, theirs = asked_subject[:-n], fact_subject[:-n]

@@ -71,8 +71,7 @@ def counts_people(query: Query) -> bool:
     (PEOPLE_UNITS) answers it: never 元, nor 岁 (80岁以上的老人), nor a share."""
     subject = query.subject or ""
     names_people = bool(subject) and (subject[-1] in PEOPLE_ENDINGS or subject.endswith(("对象", "人口")))
-    return names_people and query.unit is None and not _MONEY.search(query.text) \
-        and not _MONEY_WORDS.search(query.text)
+    return names_people and query.unit is None and not _MONEY_WORDS.search(query.text)
 
 
 _OF_THE_REST = re.compile(r"(?:其余|其他|另外)(?:\d+|[一二两三四五六七八九十几]+)?个?(?:县|区|市|镇|乡|街道)")
@@ -82,7 +81,7 @@ _BEFORE_ASKED = re.compile(r"(?:提高|调整|上调|提升|增加|改造|改革
 _MEAN_ASKED = re.compile(r"年均|平均|每年|期间|以来|五年|几年")
 _REST_ASKED = re.compile(r"其余|其他|另外|别的")
 PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
-_MONEY_WORDS = re.compile(r"收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
+_MONEY_WORDS = re.compile(_MONEY.pattern + r"|收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
 
 
 def content_text(query: Query, known: Container[str] | None = None, canonical: bool = True) -> str:
@@ -267,12 +266,10 @@ def parts_under_wholes(ctx: AnswerContext, cands: list[Candidate], asked, thresh
     """持证社会工作者共计73.7万人，其中助理社会工作师55.9万人，社会工作师17.7万人: a figure after 其中 is a part
     of the figure before it, and answers only a question that names something the part adds to the whole
     (助理, 工作师). Where the question names none of it and the whole is a likely candidate, the parts give way."""
-    def sentence_of(c: Candidate) -> tuple[str, int]:
-        return ctx.index.documents[c.fact.doc_id].text, c.fact.sentence_start
     asked_words = set().union(*asked.wordings) if asked.wordings else set()
     drop: set[str] = set()
     for c in cands:
-        text, s0 = sentence_of(c)
+        text, s0 = ctx.index.documents[c.fact.doc_id].text, c.fact.sentence_start
         k = text.rfind("其中", s0, c.fact.start)
         if k < 0:
             continue

@@ -18,7 +18,7 @@ from typing import Any
 from assistant.core.errors import BadInputFile
 from assistant.core.types import Answer, Document
 from assistant.text.cleaning import normalize_chars, normalize_line
-from assistant.text.tables import layout_cells, row_sentence, split_pipe_row
+from assistant.text.tables import is_figure, layout_cells, row_sentence, split_pipe_row
 
 TYPES = ("numeric", "numeric_trap", "chinese_numeral", "text", "unanswerable", "followup", "cross_doc")
 NUMERIC_TYPES = ("numeric", "numeric_trap", "chinese_numeral", "cross_doc")  # value and unit required
@@ -133,12 +133,9 @@ def _as_read(quote: str) -> str:
         return quote
     said = []
     for cells in laid:
-        first = next((i for i, c in enumerate(cells) if i and _FIGURE_CELL.fullmatch(c)), len(cells) - 1)
+        first = next((i for i, c in enumerate(cells) if i and is_figure(c)), len(cells) - 1)
         said.append(row_sentence(cells[:first + 1]).rstrip("。：，"))
     return "".join(said)
-
-
-_FIGURE_CELL = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?")
 
 
 def _gold_from_row(row: dict[str, Any]) -> GoldQuestion:

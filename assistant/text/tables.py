@@ -28,6 +28,11 @@ def split_pipe_row(line: str) -> list[str] | None:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
+def is_figure(cell: str) -> bool:
+    """Whether a cell holds only a figure (1,268,862.3, 53.22, 4.70%)."""
+    return bool(_NUMBER.fullmatch(cell))
+
+
 def is_unit(cell: str) -> bool:
     """Whether a cell holds only a unit (个, 万张, 元/人·月, %)."""
     if not cell or not _UNIT_CELL.fullmatch(cell):
