@@ -92,11 +92,12 @@ def understand(ctx: AnswerContext, text: str, history: Sequence[Turn | str] = ()
     return _with_context(ctx, query, history)
 
 
-def figure_candidates(ctx: AnswerContext, embedder, query: Query, mention: str | None, k: int = 3):
+def figure_candidates(ctx: AnswerContext, embedder, query: Query, mention: str | None, k: int = 3,
+                      carried_unit: bool = True):
     """The scored candidate figures for a lookup question, as `_answer_figure` weighs them."""
     places = asked_places(query)
     place = places[0] if places and mention is None else None
-    return candidates(ctx, embedder, query, place=place, mention=mention, k=k)
+    return candidates(ctx, embedder, query, place=place, mention=mention, k=k, carried_unit=carried_unit)
 
 
 def _checked(ctx: AnswerContext, answer: Answer) -> Answer:
@@ -222,6 +223,9 @@ def _answer_figure(ctx: AnswerContext, embedder, question: str, query: Query, me
     if templated := answer_templated(ctx, question, query, mention):
         return templated  # 第几次党代会: the count or ordinal the documents write in the question's own phrase
     found = figure_candidates(ctx, embedder, query, mention)
+    if (not found or found[0].p < ctx.model.threshold) and _new_place(query):
+        # 那云南的呢？ after 改造了多少个老旧小区: another place's documents may count it in their own unit (户)
+        found = figure_candidates(ctx, embedder, query, mention, carried_unit=False)
     if not found or found[0].p < ctx.model.threshold:
         return _refuse_with_nearby(ctx, embedder, question, query, f"文件中没有找到“{query.describe()}”的具体数字")
     fact = found[0].fact
@@ -229,6 +233,12 @@ def _answer_figure(ctx: AnswerContext, embedder, question: str, query: Query, me
     where = query.district if mention else None
     return Answer(question=question, text=fact_sentence(ctx, fact, query, where), value=fact.value, unit=fact.unit,
                   as_written=fact.as_written, citations=(candidates[0].citation,), query=query, candidates=candidates)
+
+
+def _new_place(query: Query) -> bool:
+    """A follow-up that names its own place and carries the rest from the conversation."""
+    return bool(query.context and query.inherited and (query.district or query.districts)
+                and "district" not in query.inherited)
 
 
 def _rows(ctx: AnswerContext, embedder, query: Query) -> tuple[list[tuple[str, object]], list[str]]:

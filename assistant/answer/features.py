@@ -107,14 +107,16 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     if query.context:  # a follow-up: its own words are what it narrows to
         focus_text = question_content(query, with_context=False)
     head = _HEAD.search(query.text)
-    rate = bool(_RATE_ASKED.search(query.text)) or (bool(_CHANGE_ASKED.search(query.text)) and unit is None
-                                                     and not ABSOLUTE_CHANGE.search(query.text))
+    # 2026年的目标呢？ after 生产总值增长了多少？ asks the change its inherited subject names
+    asking = f"{query.text} {query.subject}" if "subject" in query.inherited and query.subject else query.text
+    rate = bool(_RATE_ASKED.search(asking)) or (bool(_CHANGE_ASKED.search(asking)) and unit is None
+                                                 and not ABSOLUTE_CHANGE.search(asking))
     content = frozenset(bigrams(content_text))
     wordings = (content,) + ((frozenset(bigrams(alternative)),) if alternative else ())
     return Asked(content=content, wordings=wordings, focus=frozenset(bigrams(focus_text)),
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
-                 change=bool(_CHANGE_ASKED.search(query.text)), qualifier=query.qualifier, year=query.year,
+                 change=bool(_CHANGE_ASKED.search(asking)), qualifier=query.qualifier, year=query.year,
                  part=bool(_FOCUS.search(query.text) or narrowed) and not query.context,
                  average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))),
                  per_person=bool(_PER_PERSON_ASKED.search(query.text)), subject=query.subject, text=query.text,

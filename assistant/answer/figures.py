@@ -47,10 +47,11 @@ class Candidate:
     x: dict[str, float]
 
 
-def asked_unit_of(ctx: AnswerContext, query: Query) -> str | None:
-    """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none."""
+def asked_unit_of(ctx: AnswerContext, query: Query, carried: bool = True) -> str | None:
+    """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none;
+    `carried`, whether a follow-up takes the last question's unit when its own words name none."""
     # 同比降了多少: not in the last question's unit; nor 营业利润多少 after 有多少家 (it names its own subject)
-    from_context = bool(query.inherited) and (not _CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
+    from_context = carried and bool(query.inherited) and (not _CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
     if query.unit and "unit" not in query.inherited:
         from_context = False  # 适老化改造呢？ after 多少张家庭养老床位: its own subject is counted in 户, not 张
     last = (query.context or "").split("\n")[0]  # the last question; earlier ones follow on their own lines
@@ -171,8 +172,10 @@ def _listed_owners(doc_text: str, facts: list[Fact], mention: str) -> set[str]:
 
 
 def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None = None,
-               mention: str | None = None, year: int | None = None, k: int = 3) -> list[Candidate]:
-    """The best-scored figures for the question in `place` (and `year`), best first."""
+               mention: str | None = None, year: int | None = None, k: int = 3,
+               carried_unit: bool = True) -> list[Candidate]:
+    """The best-scored figures for the question in `place` (and `year`), best first; `carried_unit`
+    as in `asked_unit_of`."""
     q = replace(query, year=year, years=()) if year else query
     if place is not None:
         q = replace(q, place=place.code, district=place.name, places=(), districts=())
@@ -182,7 +185,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     names = tuple(n for c in (query.place, *query.places) if (pl := gazetteer().get(c)) for n in place_names(pl))
     # 老年人助餐点 is also 社区老年助餐服务场所 in another document: a figure may match either wording
     own_words = ctx.expand(content_text(q, ctx.idf, canonical=False))
-    asked = asked_of(q, content, asked_unit_of(ctx, q), names + ((mention,) if mention else ()),
+    asked = asked_of(q, content, asked_unit_of(ctx, q, carried_unit), names + ((mention,) if mention else ()),
                      alternative=own_words if bigrams(own_words) != bigrams(content) else None)
     said = f"{q.text} {q.describe()}"
     if bigrams(content) - bigrams(content_text(q, ctx.idf)):  # 三甲 is written 三级甲等: look for that too

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from assistant.text.time import periods_named
+
 _TOP_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?([一二三四五六七八九十]{1,3})、", re.M)
 _GENRES = "公报|要点|报告|规划|计划|方案|总结|通知|意见|年鉴|白皮书"
 _TITLE_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?\S{{0,30}}?((?:19|20)\d{{2}})\s*年\S{{0,40}}?(?:{_GENRES})\S{{0,8}}$", re.M)
@@ -128,12 +130,20 @@ _SECTION_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:[一二三四五六七八
                               r"[^\n。；]{0,40}$", re.M)
 
 
+def heading_years(heading: str) -> tuple[int, ...]:
+    """The years a section heading names: its written years, else the last year of the one plan period
+    it names (一、“十四五”时期经济社会发展回顾 reviews up to 2025; 二、“十五五”时期主要目标 sets targets
+    for 2030), as a heading naming both (“十四五”时期和2025年工作回顾) is read by its year."""
+    written = tuple(sorted({int(y) for y in _YEAR.findall(heading)}))
+    periods = periods_named(heading)
+    return written if written or len(periods) != 1 else (max(periods)[1],)
+
+
 def section_parts(text: str) -> list[Part]:
     """The top-level sections of one document with the year each heading names: a work report of 2026
     reviews 2025 under 一、2025年工作回顾 and plans 2026 under 三、2026年工作安排. A section whose heading
     names no year, or several, has none; [] when no heading names a year."""
-    heads = [(m.start(), tuple(sorted({int(y) for y in _YEAR.findall(m.group(0))})))
-             for m in _SECTION_HEADING.finditer(text)]
+    heads = [(m.start(), heading_years(m.group(0))) for m in _SECTION_HEADING.finditer(text)]
     if not any(len(years) == 1 for _, years in heads):
         return []
     bounds = [0, *(h for h, _ in heads), len(text)]

@@ -39,6 +39,11 @@ def parse_period(text: str) -> tuple[int, int] | None:
     return plan_period(11 + "一二三四五六七八九".index(m.group(1))) if m else None
 
 
+def periods_named(text: str) -> set[tuple[int, int]]:
+    """Every plan period `text` names: {(2021, 2025)} for “十四五”时期经济社会发展回顾."""
+    return {plan_period(11 + "一二三四五六七八九".index(n)) for n in _PERIOD.findall(text)}
+
+
 # The part of a plan a text names after it: 十四五上半期 is its first years (to the mid-term review), 十三五末 its last.
 _PLAN_PARTS = (("上半期", (0, 2)), ("前半段", (0, 2)), ("上半程", (0, 2)), ("下半程", (2, 4)), ("下半期", (2, 4)),
                ("后半段", (2, 4)), ("末期", (4, 4)), ("末", (4, 4)), ("初", (0, 0)))

@@ -41,7 +41,7 @@ def test_sections_carry_the_year_their_heading_names():
 
     sections = section_parts(REPORT)
     assert years_at(sections, REPORT.index("1.2万张")) == (2025,)
-    assert years_at(sections, REPORT.index("30万张")) == ()     # 十五五: no single year in its heading
+    assert years_at(sections, REPORT.index("30万张")) == (2030,)  # 十五五: its targets are for 2030
     assert years_at(sections, REPORT.index("1万张。")) == (2026,)
     assert section_parts("一、基本情况\n全年新增床位200张。\n二、主要做法\n建成10家。") == []
 
@@ -49,5 +49,15 @@ def test_sections_carry_the_year_their_heading_names():
 def test_a_report_covers_the_year_it_reviews():
     from assistant.ingest.metadata import document_years
 
-    assert document_years("2026年某省政府工作报告", REPORT) == (2025, 2026)
+    assert document_years("2026年某省政府工作报告", REPORT) == (2025, 2026, 2030)
     assert document_years("2024年工作要点", "一、总体要求\n二、重点任务\n新增200张。") == (2024,)
+
+
+def test_a_heading_naming_one_plan_period_speaks_of_its_last_year():
+    from assistant.ingest.parts import heading_years
+
+    assert heading_years("一、“十四五”时期经济社会发展回顾") == (2025,)
+    assert heading_years("二、“十五五”时期的主要目标任务") == (2030,)
+    assert heading_years("一、“十四五”时期和2025年工作回顾") == (2025,)  # its written year decides
+    assert heading_years("二、“十四五”时期发展成就和“十五五”时期主要目标任务") == ()  # two periods: neither
+    assert heading_years("二、主要做法") == ()

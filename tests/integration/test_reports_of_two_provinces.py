@@ -1,0 +1,56 @@
+"""Two provincial work reports written for this test (invented figures): a review section headed by a plan
+period dates its figures to the period's end, and follow-ups carry what the conversation asked."""
+
+import pytest
+
+from assistant.serve.engine import build_engine
+
+pytestmark = pytest.mark.slow
+
+# a newspaper version: the review is headed by the plan period only, the year it ends with is not written
+HEBEI = """2026年河北省政府工作报告（测试用虚构数字）
+
+一、“十四五”时期经济社会发展回顾
+这五年，民生保障扎实稳固。居民人均可支配收入从25000元增长到33000元，城镇新增就业400万人。
+刚刚过去的2025年，我们顶住压力、迎难而上，经济回升向好。全省生产总值增长5.7%，一般公共预算收入增长2.5%。全年改造城镇老旧小区1200个。
+
+二、2026年主要工作
+主要预期目标是：地区生产总值增长5%以上，一般公共预算收入增长2%左右，城镇新增就业80万人以上。
+"""
+
+YUNNAN = """2026年云南省政府工作报告（测试用虚构数字）
+
+一、2025年工作回顾
+全省生产总值增长4.2%。开工改造城镇老旧小区9.1万户，新建改造城镇地下管网7000公里。
+
+二、2026年主要工作
+地区生产总值增长4.5%左右。
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(real_settings, tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("provinces-corpus")
+    (corpus / "2026年河北省政府工作报告.txt").write_text(HEBEI, encoding="utf-8")
+    (corpus / "2026年云南省政府工作报告.txt").write_text(YUNNAN, encoding="utf-8")
+    root = tmp_path_factory.mktemp("provinces")
+    return build_engine(real_settings.model_copy(update={"corpus_dir": corpus, "index_dir": root / "index"}))
+
+
+def test_a_review_headed_by_its_plan_period_speaks_of_the_period_s_last_year(engine):
+    answer = engine.ask("河北2025年居民人均可支配收入是多少？")
+    assert not answer.refused and "33000元" in answer.text, answer.text
+
+
+def test_a_target_follow_up_asks_the_change_its_conversation_asked(engine):
+    first = engine.ask("河北2025年全省生产总值增长了多少？")
+    assert "5.7%" in first.text, first.text
+    answer = engine.ask("2026年的目标呢？", ["河北2025年全省生产总值增长了多少？"])
+    assert not answer.refused and "5%" in answer.text and "5.7%" not in answer.text, answer.text
+
+
+def test_another_place_may_count_the_carried_subject_in_its_own_unit(engine):
+    history = ["河北2025年改造了多少个城镇老旧小区？"]
+    assert "1200个" in engine.ask(history[0]).text
+    answer = engine.ask("那云南的呢？", history)
+    assert not answer.refused and "9.1万户" in answer.text, answer.text
