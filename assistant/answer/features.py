@@ -164,6 +164,31 @@ def contrast_conflict(sides: tuple[tuple[str, str], ...], own: str) -> bool:
     return any(other in own and word not in own for word, other in sides)
 
 
+def side_unsaid(question: str, sides: tuple[tuple[str, str], ...], own: str, heading: str, sentence: str) -> bool:
+    """Whether a figure is the whole of what the question asks one side of: the question's side word
+    (城镇) names a thing (城镇居民…), the figure's own words name that thing (居民人均可支配收入增长4.6%)
+    and no word of the side (城镇, or 城市 standing against the same 农村), nor does its document's title
+    or section (2025年上半年工作总结 holds 上半年 for all its figures), nor its sentence the side's thing
+    (其中住户存款余额…，余额比年初增加2163.67亿元). Only the question's own words count."""
+    for word, _ in sides:
+        at = question.find(word)
+        thing = question[at + len(word):at + len(word) + 2] if at >= 0 else ""
+        if not _CJK_THING.fullmatch(thing) or thing[0] in _FUNCTION_CHARS or thing not in own:
+            continue
+        side = {word, *(w for rival in _SIDE_WORDS.get(word, ()) for w in _SIDE_WORDS.get(rival, ()))}
+        if not any(w in own or w in heading or w + thing in sentence for w in side):
+            return True
+    return False
+
+
+_CJK_THING = re.compile(r"[\u4e00-\u9fff]{2}")
+_FUNCTION_CHARS = set("的地得是有呢吗了和与及跟同在多几怎")  # 农村的婴儿…: no thing right after the side word
+_SIDE_WORDS: dict[str, tuple[str, ...]] = {}  # each contrast word: the words standing against it
+for _a, _b in CONTRASTS:
+    _SIDE_WORDS[_a] = (*_SIDE_WORDS.get(_a, ()), _b)
+    _SIDE_WORDS[_b] = (*_SIDE_WORDS.get(_b, ()), _a)
+
+
 def _narrowed_part(query: Query) -> str:
     """The words narrowing the subject to a part in 离婚登记跨省的有几对 (跨省), '' when the question has
     none: what stands between the subject and 的 before 有/是 + 多少/几."""
@@ -287,6 +312,8 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
                                     or (q_qual == "总数" and pct and not asked.rate)),
         # not a weighed signal (figures.py): 农村 asked, a figure of 城镇 is no candidate
         "contrast_conflict": float(contrast_conflict(asked.sides, own)),
+        # not weighed either (figures.py): 城镇居民 asked, 居民…4.6% written is the whole, not the side
+        "side_unsaid": float(side_unsaid(asked.text, asked.sides, own, section, sentence)),
         "modifier_conflict": float(modifier_conflict(asked.subject, fact.subject, sentence, asked.text)),
         # not weighed either (figures.py): the sides asked whose rival its sentence names (农村 asked, 城市12.5
         # written beside it): whether there are any, and whether its own words say one

@@ -225,7 +225,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             first_of_sentence.add(f.sentence_start)
             section = f"{doc.title} {hit.chunk.section_str}"
             x = features(f, doc.text, section, asked, idf, hit.rank, hit.dense_score, first)
-            if (x["unit_conflict"] or x["qualifier_conflict"] or x["contrast_conflict"] or x["sum_for_per_person"]
+            if (x["unit_conflict"] or x["qualifier_conflict"] or x["contrast_conflict"] or x["side_unsaid"] or x["sum_for_per_person"]
                     or x["modifier_conflict"]
                     or (share and f.unit not in SHARE_UNITS) or (people and f.unit not in PEOPLE_UNITS)):
                 # 多少亿元 is never answered with a percentage, nor 多少张 with 家, nor 占多大比例 with 人次;

@@ -246,3 +246,20 @@ def test_a_qualifier_word_inside_the_name_is_no_conflict():
 
     assert conflict("特殊困难老年人家庭适老化改造") == 0.0  # 改造 names the work
     assert conflict("养老床位") == 1.0                      # 改建180张 is a conversion, not 新增
+
+
+def test_a_whole_does_not_answer_for_the_side_a_question_asks():
+    from assistant.answer.features import side_unsaid
+
+    sides = (("城镇", "农村"), ("城镇", "乡村"))
+    q = "2025年城镇居民人均可支配收入增长了多少？"
+    sentence = "城镇调查失业率均值5.2%，居民人均可支配收入增长4.6%。"
+    assert side_unsaid(q, sides, "居民人均可支配收入增长4.6%", "某省政府工作报告", sentence)
+    assert not side_unsaid(q, sides, "城镇居民人均可支配收入52000元", "某省政府工作报告", sentence)
+    assert not side_unsaid(q, sides, "城市居民人均可支配收入52000元", "", "")  # 城市 stands against 农村 too
+    # the thing named earlier in the sentence, the title holding the side, or no thing after the side word
+    assert not side_unsaid("住户存款余额比年初增加了多少？", (("存款", "贷款"),), "余额比年初增加2163.67亿元", "",
+                           "其中住户存款余额15453.12亿元，余额比年初增加2163.67亿元")
+    assert not side_unsaid("上半年临时救助多少人次？", (("上半年", "下半年"),), "临时救助3252人次",
+                           "某市民政局2025年上半年工作总结", "")
+    assert not side_unsaid("农村的婴儿死亡率是多少？", (("农村", "城镇"),), "婴儿死亡率4.6‰", "", "")
