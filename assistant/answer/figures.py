@@ -27,6 +27,7 @@ from assistant.answer.retrieval import search
 from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
 from assistant.core.types import Citation, Fact, Query
 from assistant.ingest.facts import PEOPLE_ENDINGS
+from assistant.ingest.parts import paragraph_opening
 from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, gazetteer, place_names
 from assistant.text.time import written_period
@@ -105,10 +106,13 @@ def year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
         return True
     if fact.year is not None:
         return fact.year in years
-    before = ctx.index.documents[fact.doc_id].text[fact.sentence_start:fact.start]
+    text = ctx.index.documents[fact.doc_id].text
+    before = text[fact.sentence_start:fact.start]
     if query.period is None and (period := written_period(before, len(before))):
         # 十四五上半期…518张 holds for 2021–2023 (a question naming a plan period itself is read by its years)
         return any(period[0] <= y <= period[1] for y in years)
+    if paragraph_opening(text, fact.start) == ():
+        return query.period is not None or len(years) > 1  # 这五年…新增就业452万人: never one year's figure
     chunk = ctx.index.chunk(fact.chunk_id)
     return bool(years & set(chunk.years))
 

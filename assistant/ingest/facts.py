@@ -17,7 +17,7 @@ import jieba
 
 from assistant.core.types import Chunk, Document, Fact
 from assistant.ingest.metadata import guess_years
-from assistant.ingest.parts import document_parts, section_parts, years_at
+from assistant.ingest.parts import document_parts, paragraph_opening, section_parts, years_at
 from assistant.ingest.subjects import (
     CLAUSE_ENDS,
     VERBS,
@@ -60,7 +60,10 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         doc_year = titled[0]  # 2026年…工作报告 with 一、2025年工作回顾: outside the sections, the title's year
 
     def default_year(pos: int) -> int | None:
-        """A section's year where its heading names one, else its part's (a compilation), else the document's."""
+        """The year its paragraph opens on (None for a span: 这五年，…), else its section's where the heading
+        names one, else its part's (a compilation), else the document's."""
+        if (opening := paragraph_opening(text, pos)) is not None:
+            return opening[0] if opening else None
         years = years_at(sections, pos) or (years_at(parts, pos) if len(parts) > 1 else ())
         return years[0] if len(years) == 1 else doc_year
     quantities = [q for q in find_quantities(text) if not _skip(text, q)]

@@ -149,3 +149,22 @@ def section_parts(text: str) -> list[Part]:
     bounds = [0, *(h for h, _ in heads), len(text)]
     years_of = [(), *(y if len(y) == 1 else () for _, y in heads)]
     return [Part(a, b, y) for a, b, y in zip(bounds, bounds[1:], years_of, strict=False) if b > a]
+
+
+# How a paragraph opens on the time it speaks of: one year (刚刚过去的2025年，… / 2025年是…), or a span
+# of years (这五年，… / 过去五年，… / 五年来，… / “十四五”时期，…). General report wording.
+_OPENS_ON_YEAR = re.compile(r"(?:刚刚|刚)?(?:过去的)?((?:19|20)\d{2})\s*年(?=[，,是])")
+_OPENS_ON_SPAN = re.compile(r"(?:这|过去|近|回顾过去的?)[两三四五六七八九十]年(?:来|间|里|中)?[，,]|[两三四五六七八九十]年来[，,]"
+                            r"|“?十[一二三四五六七八九]五”?(?:时期|期间|以来)[，,]")
+
+
+def paragraph_opening(text: str, pos: int) -> tuple[int, ...] | None:
+    """The time the paragraph holding `pos` opens on: (2025,) for 刚刚过去的2025年，…; () for a span of
+    years (这五年，…: its figures are totals or ends of the span, not one year's); None when it opens on none."""
+    start = text.rfind("\n", 0, pos) + 1
+    head = text[start:start + 24].lstrip(" \t　")
+    if m := _OPENS_ON_YEAR.match(head):
+        return (int(m.group(1)),)
+    if _OPENS_ON_SPAN.match(head):
+        return ()
+    return None

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.slow
 HEBEI = """2026年河北省政府工作报告（测试用虚构数字）
 
 一、“十四五”时期经济社会发展回顾
+全省高速公路总里程达到8000公里，港口通过能力突破10亿吨。
 这五年，民生保障扎实稳固。居民人均可支配收入从25000元增长到33000元，城镇新增就业400万人。
 刚刚过去的2025年，我们顶住压力、迎难而上，经济回升向好。全省生产总值增长5.7%，一般公共预算收入增长2.5%。全年改造城镇老旧小区1200个。
 
@@ -38,8 +39,15 @@ def engine(real_settings, tmp_path_factory):
 
 
 def test_a_review_headed_by_its_plan_period_speaks_of_the_period_s_last_year(engine):
-    answer = engine.ask("河北2025年居民人均可支配收入是多少？")
-    assert not answer.refused and "33000元" in answer.text, answer.text
+    answer = engine.ask("河北2025年高速公路总里程有多少公里？")
+    assert not answer.refused and "8000公里" in answer.text, answer.text
+
+
+def test_a_paragraph_opening_on_a_span_of_years_holds_no_single_year_s_figure(engine):
+    answer = engine.ask("河北2025年城镇新增就业多少人？")
+    assert answer.refused and "400万人" not in answer.text.split("相近")[0], answer.text
+    answer = engine.ask("河北十四五期间新增就业多少人？")
+    assert not answer.refused and "400万人" in answer.text, answer.text
 
 
 def test_a_target_follow_up_asks_the_change_its_conversation_asked(engine):

@@ -61,3 +61,14 @@ def test_a_heading_naming_one_plan_period_speaks_of_its_last_year():
     assert heading_years("一、“十四五”时期和2025年工作回顾") == (2025,)  # its written year decides
     assert heading_years("二、“十四五”时期发展成就和“十五五”时期主要目标任务") == ()  # two periods: neither
     assert heading_years("二、主要做法") == ()
+
+
+def test_a_paragraph_opens_on_one_year_or_on_a_span_of_years():
+    from assistant.ingest.parts import paragraph_opening
+
+    text = "一、回顾\n刚刚过去的2025年，我们迎难而上。全省生产总值增长5.6%。\n这五年，城镇新增就业452万人。\n新增床位200张。"
+    assert paragraph_opening(text, text.index("5.6%")) == (2025,)
+    assert paragraph_opening(text, text.index("452万")) == ()
+    assert paragraph_opening(text, text.index("200张")) is None
+    assert paragraph_opening("2020年以来，累计新增床位900张。", 10) is None  # 以来: a span from a year, not that year
+    assert paragraph_opening("“十四五”时期，累计新增床位900张。", 10) == ()

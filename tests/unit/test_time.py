@@ -68,3 +68,11 @@ def test_question_year_forms_round_trip(year):
 ])
 def test_the_plan_period_a_figure_holds_for(before, period):
     assert written_period(before, len(before)) == period
+
+
+def test_a_plan_period_s_time_word_is_part_of_the_time_not_of_the_subject():
+    from assistant.text.time import question_years
+
+    text = "河北“十四五”时期城镇新增就业多少人？"
+    years, period, spans = question_years(text, 2026)
+    assert period == "十四五" and any(text[a:b].endswith("时期") for a, b in spans)
