@@ -26,7 +26,7 @@ CLAUSE_MARKS = "，；。：！？\n"
 _TO = re.compile(r"^[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)?(?:到|至)[^，；。\d]{0,6}$")
 # A clause that opens with a comparison names nothing itself: 参观人次6217.9万，同比增长86.4%.
 _YEARS = re.compile(r"(?:19|20)\d{2}\s*年(?:的|末|底)?")
-_SUPERSEDED = re.compile(r"[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为)(?:到|至)")
+_SUPERSEDED = re.compile(r"[^，；。\d]{0,4}(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|调整|变为|降|升|涨|增)(?:到|至)")
 _LEANING = re.compile(r"^(?:比|较|同比|环比|增长|下降|增加|减少|提高|降低|上升|占|其中)")
 # Words that make a figure a change rather than a level (general Chinese, not lifted from a document).
 # 新增3家 is a count of new things, asked as 新增几家: a qualifier (qualifier_match), not a change.

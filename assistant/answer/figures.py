@@ -247,6 +247,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     out = parts_under_wholes(ctx, out, asked, ctx.model.threshold)
     if _BEFORE_ASKED.search(q.text) and any(c.x["superseded"] and c.p >= ctx.model.threshold for c in out):
         out = [c for c in out if c.x["superseded"]]  # 提高之前是多少: 从796元/月提高至842元/月 → 796元/月
+    else:
+        out = without_superseded(out, ctx.model.threshold)
     seen: set[str] = set()
     unique = []
     for c in out:
@@ -309,6 +311,16 @@ def without_averages(cands: list[Candidate], threshold: float) -> list[Candidate
     if any(not c.x["average_not_asked"] and c.p >= threshold for c in cands):
         return [c for c in cands if not c.x["average_not_asked"]]
     return cands
+
+
+def without_superseded(cands: list[Candidate], threshold: float) -> list[Candidate]:
+    """A figure its own sentence says changed into the one after it (从上半年5.5%降到5.3%) gives way to
+    that one when both answer: a question that does not ask what it was before asks what it is."""
+    def replaced(c: Candidate) -> bool:
+        return bool(c.x.get("superseded")) and any(
+            d.p >= threshold and d.fact.sentence_start == c.fact.sentence_start and 0 <= d.fact.start - c.fact.end <= 16
+            and d.fact.unit == c.fact.unit for d in cands)
+    return [c for c in cands if not replaced(c)]
 
 
 def cite_fact(ctx: AnswerContext, fact: Fact) -> Citation:

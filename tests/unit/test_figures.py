@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from assistant.answer.figures import Candidate, _mention_owners, difference_text, total_text, without_averages
+from assistant.answer.figures import (
+    Candidate,
+    _mention_owners,
+    difference_text,
+    total_text,
+    without_averages,
+    without_superseded,
+)
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Citation, Fact
 
@@ -163,3 +170,19 @@ def test_a_mean_change_over_years(clause, mean_change):
     from assistant.answer.figures import _MEAN_CHANGE
 
     assert bool(_MEAN_CHANGE.search(clause)) is mean_change
+
+
+def test_a_figure_its_sentence_says_changed_gives_way_to_what_it_became():
+    text = "年末城镇调查失业率从上半年5.5%降到5.3%。"
+
+    def cand(written: str, p: float, superseded: float) -> Candidate:
+        start = text.index(written)
+        f = Fact(fact_id=written, chunk_id="c", doc_id="d", value=float(written[:-1]), unit="%", as_written=written,
+                 qualifier=None, subject=None, district=None, year=None, start=start, end=start + len(written),
+                 sentence_start=0, sentence_end=len(text))
+        return Candidate(f, p, {"superseded": superseded})
+
+    before, after = cand("5.5%", 0.9, 1.0), cand("5.3%", 0.8, 0.0)
+    assert without_superseded([before, after], threshold=0.05) == [after]
+    unlikely = cand("5.3%", 0.01, 0.0)  # what it became does not answer: the earlier figure stays
+    assert without_superseded([before, unlikely], threshold=0.05) == [before, unlikely]
