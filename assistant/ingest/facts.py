@@ -225,6 +225,10 @@ def _planned(sentence_before: str, after: str) -> bool:
     return "目标" in after
 
 
+# A change into the figure that follows right after it (提升至7.4%, 增长到36439元, 降到5.3%).
+_CHANGED_INTO = re.compile(r"(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小|降|升|涨|增)(?:到|至)(?:约|近|超|逾)?$")
+
+
 def fact_year(text: str, pos: int, default: int | None) -> int | None:
     """The year a figure speaks of: the nearest year written before it in its sentence, else one
     after it in its clause, else the document's single year (None for multi-year documents)."""
@@ -233,6 +237,8 @@ def fact_year(text: str, pos: int, default: int | None) -> int | None:
     mentions = [y for y in find_years(text[s0:s1], bare=False) if not _inside(text, s0 + y.start, "《", "》", TITLE_STOPS)]
     before = [y for y in mentions if s0 + y.end <= pos]
     if before:
+        if _CHANGED_INTO.search(text, s0 + before[-1].end, pos):
+            return default  # 由2020年的7.2%提升至7.4%: the year is the start's, the figure is where it ended
         return before[-1].year
     after = [y for y in mentions if pos < s0 + y.start < c1]
     if after:

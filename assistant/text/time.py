@@ -110,6 +110,7 @@ _YEAR2 = re.compile(r"(?<![\d.第满近过每超共了])([12]\d)年(?!代|龄|�
 _YEAR_CN4 = re.compile(f"([{_CN_DIGITS}]{{4}})年")
 _YEAR_CN2 = re.compile(f"(?<![{_CN_DIGITS}十百千万第])([一二][{_CN_DIGITS}])年(?!代|龄|级)")
 _Q_PERIOD = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?(?:时期|期间|以来|规划期间|规划期)?")  # 时期 is part of the time
+_Q_PERIOD_END = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?(?:时期|规划期?)?末(?:期|年)?")
 _RELATIVE = {"今年": 0, "本年度": 0, "本年": 0, "当年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2,
              "明年": 1, "下一年": 1}
 
@@ -154,7 +155,9 @@ def question_years(text: str, reference_year: int | None) -> tuple[list[int], st
         if 15 <= y <= 35:
             add(2000 + y, m.span())
     period = None
-    if pm := _Q_PERIOD.search(text):
+    if pm := _Q_PERIOD_END.search(text):  # 十三五末: the plan's last year, asked as a year
+        add(plan_period(11 + "一二三四五六七八九".index(pm[1][1]))[1], pm.span())
+    elif pm := _Q_PERIOD.search(text):
         period = pm[1]
         spans.append(pm.span())
     for word, delta in _RELATIVE.items():

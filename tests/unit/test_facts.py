@@ -363,3 +363,11 @@ def test_a_sentence_that_names_nothing_goes_on_from_the_one_before():
 def test_a_part_named_by_qizhong_is_what_its_item_says(text, written, subject):
     doc = _doc(text, (2021,), district="上海市")
     assert _by_written(extract_facts(doc, _chunks(doc, len(text) // 2)))[written].subject == subject
+
+
+def test_a_year_written_before_a_change_dates_its_start_not_where_it_ended():
+    from assistant.ingest.facts import fact_year
+
+    text = "占全国比重由2020年的7.2%提升至7.4%，人均生产总值由7.34万元提升至10.26万元。生产总值从2020年的3.68万亿元增长到2025年的4.93万亿元。"
+    assert [fact_year(text, text.index(w), 2025) for w in ("7.2%", "7.4%", "7.34万", "10.26万", "3.68万", "4.93万")] \
+        == [2020, 2025, 2020, 2025, 2020, 2025]
