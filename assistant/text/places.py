@@ -181,7 +181,7 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
         # the regex alternation is longest-first per position; skip overlaps with earlier mentions
         if any(taken[m.start():m.end()]):
             continue
-        candidates = _accept(name, gaz.lookup(name), gaz, known)
+        candidates = _accept(name, gaz.lookup(name), gaz, known, text[m.end():m.end() + 2])
         previous = out[-1].place if out and out[-1].end == m.start() else None
         if len(name) == 2 and name.endswith("区"):  # 城区, 郊区, 东区: a word unless its city is named (阳泉市郊区)
             candidates = [p for p in candidates if p.code in known or (previous is not None and p.within(previous))]
@@ -208,14 +208,20 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
     return sorted(out, key=lambda x: x.start)
 
 
-def _accept(name: str, candidates: list[Place], gaz: Gazetteer, known: Collection[str]) -> list[Place]:
+# What a name goes on to when it names a school, a road or a programme rather than a place (芙蓉学校 is
+# a school of 湖南's programme, not one of 芙蓉区): general Chinese naming, not any document's words.
+_NAMES_A_THING = re.compile(r"学校|小学|中学|大学|学院|医院|路|街(?!道)|大道|公园|广场|工程|计划|行动|品牌|模式")
+
+
+def _accept(name: str, candidates: list[Place], gaz: Gazetteer, known: Collection[str], after: str = "") -> list[Place]:
     """Drop readings a short county name allows only when the documents hold that county or a place
-    containing it (建德 in a conversation over 杭州市's documents is 建德市)."""
+    containing it (建德 in a conversation over 杭州市's documents is 建德市), and never when the name goes
+    on to name a thing (芙蓉学校)."""
     holders = [h for h in (gaz.get(k) for k in known) if h is not None and h.level < 3]
     keep = []
     for p in candidates:
-        if (name, p.code) in gaz.short and p.level == 3 and p.code not in known \
-                and not any(p.within(h) for h in holders):
+        if (name, p.code) in gaz.short and p.level == 3 and (
+                _NAMES_A_THING.match(after) or p.code not in known and not any(p.within(h) for h in holders)):
             continue
         keep.append(p)
     return keep

@@ -68,3 +68,11 @@ def test_a_short_county_name_is_read_inside_a_city_the_documents_hold():
 def test_a_generic_district_name_is_a_word_unless_its_city_is_named():
     assert names("长宁认知症友好城区建设") == [] and names("上海郊区乡村照护之家") == ["310000"]
     assert names("阳泉市郊区2024年") == ["140311"]
+
+
+def test_a_short_county_name_naming_a_school_or_road_is_no_place():
+    gaz = gazetteer()
+    hunan = next(p for p in gaz.lookup("湖南省") if p.level == 1)
+    found = find_places("湖南建成了多少所芙蓉学校？", gaz, known={hunan.code})
+    assert [m.place.name for m in found] == ["湖南省"]
+    assert [m.place.name for m in find_places("芙蓉新增多少养老床位？", gaz, known={hunan.code})] == ["芙蓉区"]
