@@ -155,8 +155,9 @@ def question_years(text: str, reference_year: int | None) -> tuple[list[int], st
         if 15 <= y <= 35:
             add(2000 + y, m.span())
     period = None
-    if pm := _Q_PERIOD_END.search(text):  # 十三五末: the plan's last year, asked as a year
+    if pm := _Q_PERIOD_END.search(text):  # 十三五末: the plan's last year, and the plan (its totals end there)
         add(plan_period(11 + "一二三四五六七八九".index(pm[1][1]))[1], pm.span())
+        period = pm[1]
     elif pm := _Q_PERIOD.search(text):
         period = pm[1]
         spans.append(pm.span())

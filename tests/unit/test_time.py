@@ -81,6 +81,6 @@ def test_a_plan_period_s_time_word_is_part_of_the_time_not_of_the_subject():
 def test_the_end_of_a_plan_period_is_asked_as_its_last_year():
     from assistant.text.time import question_years
 
-    assert question_years("十三五末社区工作者持证率是多少？", 2026)[:2] == ([2020], None)
-    assert question_years("山东“十四五”末人均生产总值是多少？", 2026)[:2] == ([2025], None)
+    assert question_years("十三五末社区工作者持证率是多少？", 2026)[:2] == ([2020], "十三五")
+    assert question_years("山东“十四五”末人均生产总值是多少？", 2026)[:2] == ([2025], "十四五")
     assert question_years("十四五期间建成多少所学校？", 2026)[:2] == ([], "十四五")
