@@ -34,6 +34,7 @@ from assistant.answer.understanding import (
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Answer, Candidate, Citation, Query, Turn
 from assistant.text.places import Place, gazetteer, place_names
+from assistant.text.time import writes_period_end
 
 log = logging.getLogger(__name__)
 
@@ -184,11 +185,20 @@ def coverage_gap(ctx: AnswerContext, query: Query) -> tuple[str | None, str | No
                 return f"文件中没有{place.name}的资料", None
             mention = name
             held_years = set().union(*(ctx.held.get(w.code, set()) for w in wider))
-        if years and held_years and not years & held_years:
+        if years and held_years and not years & held_years and not _writes_period_end(ctx, query, place.code):
             return f"文件中没有{place.name}{'、'.join(f'{y}年' for y in sorted(years))}的资料", None
-    if years and not asked_places(query) and not any(years & ys for ys in ctx.held.values()):
+    if (years and not asked_places(query) and not any(years & ys for ys in ctx.held.values())
+            and not _writes_period_end(ctx, query)):
         return f"文件中没有{'、'.join(f'{y}年' for y in sorted(years))}的资料", None
     return None, mention
+
+
+def _writes_period_end(ctx: AnswerContext, query: Query, place: str | None = None) -> bool:
+    """Whether the documents (of `place`, if given) write the end of the plan the question asks the end
+    of (十三五末): then the year it stands for is covered by their text, whatever years they are dated."""
+    if not query.period:
+        return False
+    return any(writes_period_end(c.text, query.period) for c in ctx.index.chunks if place is None or c.place == place)
 
 
 def _nearest_held_year(ctx: AnswerContext, query: Query) -> int | None:

@@ -78,9 +78,34 @@ def canonicalize(text: str, known: Container[str] | None = None) -> str:
         canon = to_canon[m.group(0)]
         if known is not None and not all(b in known for b in bigrams(canon)):
             return m.group(0)
+        if is_bare_head(m.group(0), canon) and kind_named_before(text, m.start()):
+            return m.group(0)
         return canon
 
     return pattern.sub(swap, text)
+
+
+def is_bare_head(surface: str, canonical: str) -> bool:
+    """Whether a synonym only drops its canonical's modifier (床位 for 养老床位): a default reading,
+    right when nothing else says which kind is meant."""
+    return len(canonical) > len(surface) and canonical.endswith(surface)
+
+
+# Part-of-speech tags (jieba's) of words that say which kind of thing the next word is: nouns,
+# distinguishing words and the suffix 型. Person and place names are left out: places are read apart.
+_KIND_TAGS = frozenset({"n", "nz", "nt", "nl", "ng", "vn", "b", "k"})
+
+
+@lru_cache(maxsize=4096)
+def kind_named_before(text: str, start: int) -> bool:
+    """Whether a noun just before `start` (医疗 in 医疗床位, 卫生院 in 卫生院的床位) names the kind of
+    what follows, so a bare head there is not the default kind."""
+    import jieba.posseg
+
+    words = [(w.word, w.flag) for w in jieba.posseg.cut(text[:start].rstrip())]
+    if words and words[-1][0] == "的":
+        words.pop()
+    return bool(words) and words[-1][1] in _KIND_TAGS
 
 
 def bigrams(text: str, chars: bool = False) -> set[str]:

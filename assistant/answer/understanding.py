@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answer.matching import DOC_SAYS, counted_in
+from assistant.answer.matching import DOC_SAYS, counted_in, is_bare_head, kind_named_before
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Query
@@ -344,7 +344,10 @@ def _match_terms(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[st
         for n in range(min(longest, len(text) - i), 1, -1):
             surface = text[i:i + n]
             if surface in table and not any(taken[i:i + n]):
-                out.append((i, i + n, surface, table[surface]))
+                canon = table[surface]
+                if is_bare_head(surface, canon) and not (i and taken[i - 1]) and kind_named_before(text, i):
+                    canon = surface  # 医疗床位: the bare head is not the default kind here
+                out.append((i, i + n, surface, canon))
                 i += n
                 break
         else:

@@ -12,6 +12,7 @@ import bisect
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import jieba
 
@@ -229,12 +230,25 @@ def _planned(sentence_before: str, after: str) -> bool:
 _CHANGED_INTO = re.compile(r"(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小|降|升|涨|增)(?:到|至)(?:约|近|超|逾)?$")
 
 
+_ENDS_PLAN = re.compile(r"[”\"’']?(?:时期|规划期?)?末(?:期|年)?")
+
+
+def _period_end(text: str, s0: int, mention):
+    """A plan period written as its end (“十三五”末期) as the plan's last year; other mentions as they are.
+    Only within the figure's own clause: a later clause (目前有…) is not dated by it."""
+    if mention.year is None and mention.period and (m := _ENDS_PLAN.match(text, s0 + mention.end)):
+        return replace(mention, year=mention.period[1], end=m.end() - s0)
+    return mention
+
+
 def fact_year(text: str, pos: int, default: int | None) -> int | None:
     """The year a figure speaks of: the nearest year written before it in its sentence, else one
     after it in its clause, else the document's single year (None for multi-year documents)."""
     s0, s1 = span_around(text, pos, pos, "。！？\n")
     c0, c1 = span_around(text, pos, pos, SENTENCE_ENDS)
     mentions = [y for y in find_years(text[s0:s1], bare=False) if not _inside(text, s0 + y.start, "《", "》", TITLE_STOPS)]
+    mentions = [_period_end(text, s0, y) if not re.search("[，,；;]", text[s0 + y.end:pos]) else y
+                for y in mentions]  # in the figure's own clause only
     before = [y for y in mentions if s0 + y.end <= pos]
     if before:
         if _CHANGED_INTO.search(text, s0 + before[-1].end, pos):

@@ -119,6 +119,12 @@ def _cn_year(digits: str) -> int:
     return int("".join(str(_CN_DIGIT[c]) for c in digits))
 
 
+def writes_period_end(text: str, period: str) -> bool:
+    """Whether `text` gives figures for the end of plan `period` (十三五末, “十三五”末期): a later
+    plan's review quoting its base year covers that year, though its own years are the later plan's."""
+    return any(m[1] == period for m in _Q_PERIOD_END.finditer(text))
+
+
 def question_years(text: str, reference_year: int | None) -> tuple[list[int], str | None, list[tuple[int, int]]]:
     """A question's calendar years (in order), a period word (十四五, or 今年 left open when
     `reference_year` is None), and the spans they occupy. 24年 and 二四年 read as 2024."""

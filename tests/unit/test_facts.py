@@ -371,3 +371,11 @@ def test_a_year_written_before_a_change_dates_its_start_not_where_it_ended():
     text = "占全国比重由2020年的7.2%提升至7.4%，人均生产总值由7.34万元提升至10.26万元。生产总值从2020年的3.68万亿元增长到2025年的4.93万亿元。"
     assert [fact_year(text, text.index(w), 2025) for w in ("7.2%", "7.4%", "7.34万", "10.26万", "3.68万", "4.93万")] \
         == [2020, 2025, 2020, 2025, 2020, 2025]
+
+
+def test_a_plan_written_as_its_end_dates_the_figure_in_its_clause_with_the_plans_last_year():
+    from assistant.ingest.facts import fact_year
+
+    text = "持证率由“十三五”末期的21.52%提升至27%，目前有持证人员538人。“十四五”期间新增500张。"
+    assert [fact_year(text, text.index(w), None) for w in ("21.52%", "27%", "538人", "500张")] \
+        == [2020, None, None, None]

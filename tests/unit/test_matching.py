@@ -115,3 +115,13 @@ def test_an_abbreviation_the_corpus_never_writes_is_spelled_out(content, corpus,
 
     known = bigrams(corpus)
     assert expand_abbreviations(content, known, corpus) == expanded
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("新增床位", "新增养老床位"),            # nothing says which beds: the default reading
+    ("医疗床位", "医疗床位"),                # a noun before the bare head names another kind
+    ("乡镇卫生院的床位", "乡镇卫生院的床位"),
+    ("养老院床位", "养老床位"),              # a full variant is swapped as before
+])
+def test_a_bare_head_synonym_is_swapped_only_when_nothing_names_the_kind(text, expected):
+    assert canonicalize(text) == expected

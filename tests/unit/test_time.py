@@ -84,3 +84,12 @@ def test_the_end_of_a_plan_period_is_asked_as_its_last_year():
     assert question_years("十三五末社区工作者持证率是多少？", 2026)[:2] == ([2020], "十三五")
     assert question_years("山东“十四五”末人均生产总值是多少？", 2026)[:2] == ([2025], "十四五")
     assert question_years("十四五期间建成多少所学校？", 2026)[:2] == ([], "十四五")
+
+
+def test_a_text_writes_a_plans_end_only_for_that_plan():
+    from assistant.text.time import writes_period_end
+
+    assert writes_period_end("由“十三五”末期的21.52%提升至27%", "十三五")
+    assert writes_period_end("十三五末达到90%", "十三五")
+    assert not writes_period_end("“十四五”末达到90%", "十三五")
+    assert not writes_period_end("十三五期间累计新增", "十三五")

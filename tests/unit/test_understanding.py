@@ -401,3 +401,9 @@ def test_a_figure_subject_that_is_only_a_movement_or_unit_names_nothing(term, na
 def test_how_the_asker_counts_is_the_unit_not_the_subject(question, unit):
     assert unit_hint(question) == unit
     assert "算" not in (parse_question(question).subject or "") and "计" not in (parse_question(question).subject or "")
+
+
+def test_beds_of_another_kind_are_not_read_as_elderly_care_beds():
+    assert parse_question("普陀2024年新增多少床位").subject == "养老床位"
+    assert parse_question("2023年全省医疗卫生机构床位有多少张").subject != "养老床位"
+    assert parse_question("宝山区新增床位多少张").subject == "养老床位"  # a place before it names no kind
