@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from assistant.answer.matching import is_bare_head, kind_named_before
 from assistant.answer.understanding import (
     ABSOLUTE_CHANGE,
     PlaceContext,
@@ -20,6 +21,7 @@ from assistant.answer.understanding import (
     unit_hint,
 )
 from assistant.core.types import Query, Turn
+from assistant.text.lexicon import SYNONYMS
 from assistant.text.places import gazetteer
 
 _JOIN = re.compile(r"^(那么?|那)?(和|跟|与|同|加上|再加上|连同|对比|相比|比)")
@@ -78,6 +80,25 @@ def _joins(cur: Query, prev: Query) -> bool:
                 and explicit_intent(cur.text, 2) in ("sum", "compare"))
 
 
+def _kind_from_conversation(cur: Query, prev: Query) -> str | None:
+    """When `cur`'s subject is only the default reading of a bare word it writes (床位 read as 养老床位)
+    and the last question wrote that word of another kind (乡镇卫生院有多少张床位), the subject the
+    conversation means: the last one if it ends in that word, else the bare word (its kind comes with
+    the conversation's context)."""
+    if not (cur.subject and prev.subject) or cur.subject == prev.subject or cur.subject in cur.text:
+        return None
+    variants = SYNONYMS.get(cur.subject, ())
+    for head in (v for v in variants if is_bare_head(v, cur.subject) and v in cur.text):
+        if any(len(v) > len(head) and v in cur.text for v in variants):
+            continue  # 认知症床位 is written whole: not the bare word
+        if (at := prev.text.find(head)) >= 0:
+            if prev.subject.endswith(head):
+                return prev.subject
+            if cur.subject not in prev.text and kind_named_before(prev.text, at):
+                return head
+    return None
+
+
 def _inherit(cur: Query, prev: Query) -> Query:
     """`cur` with the slots it leaves out taken from `prev`; `inherited` names them."""
     inherited: list[str] = []
@@ -94,6 +115,9 @@ def _inherit(cur: Query, prev: Query) -> Query:
     if cur.year is None and not cur.years and cur.period is None and (prev.year or prev.years or prev.period):
         fields.update(year=prev.year, years=prev.years, period=prev.period)
         inherited.append("year")
+    if subject := _kind_from_conversation(cur, prev):
+        cur = replace(cur, subject=subject)  # 跟上年比床位变了多少 after 乡镇卫生院有多少张床位: those beds
+        inherited.append("subject")
     same_subject = _names_nothing(cur.subject) or cur.subject == prev.subject
     marked = has_followup_marker(cur.text)
     if _names_nothing(cur.subject) and prev.subject:

@@ -91,21 +91,25 @@ def is_bare_head(surface: str, canonical: str) -> bool:
     return len(canonical) > len(surface) and canonical.endswith(surface)
 
 
-# Part-of-speech tags (jieba's) of words that say which kind of thing the next word is: nouns,
+# Part-of-speech tags (jieba's) of words that say which kind of thing a later word is: nouns,
 # distinguishing words and the suffix 型. Person and place names are left out: places are read apart.
 _KIND_TAGS = frozenset({"n", "nz", "nt", "nl", "ng", "vn", "b", "k"})
+_WHOLE_PLACE = re.compile(r"[全本该][国省市区县镇乡]")  # 全省, 本市: where, not which kind
 
 
 @lru_cache(maxsize=4096)
-def kind_named_before(text: str, start: int) -> bool:
-    """Whether a noun just before `start` (医疗 in 医疗床位, 卫生院 in 卫生院的床位) names the kind of
-    what follows, so a bare head there is not the default kind."""
+def kind_named_before(text: str, start: int, blocked: tuple[tuple[int, int], ...] = ()) -> bool:
+    """Whether a noun before `start` in its clause (医疗 in 医疗床位, 卫生院 in 乡镇卫生院有多少张床位)
+    names the kind of what follows, so a bare head there is not the default kind. `blocked`: spans
+    (places, years) that say where and when, not which kind."""
     import jieba.posseg
 
-    words = [(w.word, w.flag) for w in jieba.posseg.cut(text[:start].rstrip())]
-    if words and words[-1][0] == "的":
-        words.pop()
-    return bool(words) and words[-1][1] in _KIND_TAGS
+    chars = list(text[:start])
+    for s, e in blocked:
+        chars[s:min(e, start)] = " " * max(0, min(e, start) - s)
+    clause = re.split(r"[，,。？?！!；;]", "".join(chars))[-1]
+    return any(w.flag in _KIND_TAGS and not _WHOLE_PLACE.fullmatch(w.word)
+               for w in jieba.posseg.cut(clause) if w.word.strip())
 
 
 def bigrams(text: str, chars: bool = False) -> set[str]:

@@ -7,6 +7,7 @@ bigrams) and where retrieval ranked its passage; below the fitted threshold the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 from assistant.answer.context import AnswerContext
@@ -28,6 +29,7 @@ _FALL = re.compile(r"(?:下降|减少|降低|回落|下跌)[了约近]?$")
 _RISE = re.compile(r"(?:增长|增加|提高|上升|上涨)[了约近]?$")
 _LEANS = re.compile(r"^(?:比上年|同比|增长|下降|增加|减少|提高|降低|上升)")
 MIN_ITEMS = 3  # a sentence comparing fewer figures than this is not a list to rank
+LIST_UNIT_SHARE = 0.75  # a list's figures are this share or more in one unit (the others are labels)
 LIST_MARGIN = 0.85  # the list answers when it holds this share of what the best sentence holds
 # 这份公报是哪些单位发布的 / 由哪个部门印发: who issued the document
 _ASKS_ISSUER = re.compile(r"(哪个|哪些|哪家|什么|谁)[^，。？]{0,6}(发布|印发|制定|出台|编制|发出|公布|发的)"
@@ -154,6 +156,8 @@ def _through_list(text: str, a: int, b: int, limit: int) -> str:
 
 
 LIST_REACH = 400
+# What the sentence before a list adds to how well the list holds the question, against its own words.
+BEFORE_LIST_WEIGHT = 0.5
 
 
 def answer_issuer(question: str, query: Query, ctx: AnswerContext, hits) -> Answer | None:
@@ -201,17 +205,22 @@ def answer_superlative(question: str, query: Query, ctx: AnswerContext, hits, co
                 change = bool(_FALL.search(lead) or _RISE.search(lead))
                 if change == asks_growth:
                     rows.append((-f.value if _FALL.search(lead) else f.value, f))
-            units = {f.unit for _, f in rows}
-            if len(rows) < MIN_ITEMS or len(units) != 1:
+            # the list's items share a unit; a stray figure in an item's label (0-17岁未持证残疾儿童) is no item
+            unit, n = Counter(f.unit for _, f in rows).most_common(1)[0] if rows else (None, 0)
+            if n < MIN_ITEMS or n < LIST_UNIT_SHARE * len(rows):
                 continue
-            # 分行业看，A增长…：the list breaks down the sentence before it, which names what is listed
-            sentence = doc.text[max(doc.text.rfind("。", 0, max(a - 1, 0)) + 1, a - 200):b]
-            score = weighted_coverage(content, bigrams(sentence, chars=True), ctx.idf) + RANK_WEIGHT / hit.rank
+            rows = [r for r in rows if r[1].unit == unit]
+            # 分行业看，A增长…：the list breaks down the sentence before it, which names what is listed; its
+            # own words say more (按残疾类型看 picks 从服务的残疾类型来看… over the list after it)
+            before = doc.text[max(doc.text.rfind("。", 0, max(a - 1, 0)) + 1, a - 200):b]
+            own = weighted_coverage(content, bigrams(doc.text[a:b], chars=True), ctx.idf)
+            joint = weighted_coverage(content, bigrams(before, chars=True), ctx.idf)
+            score = own + BEFORE_LIST_WEIGHT * (joint - own) + RANK_WEIGHT / hit.rank
             if best is None or score > best[0]:
-                best = (score, rows, doc, hit, (a, b))
-    if best is None or (cov := best[0] - RANK_WEIGHT / best[3].rank) < ctx.model.text_threshold:
+                best = (score, rows, doc, hit, (a, b), joint)
+    if best is None or (cov := best[5]) < ctx.model.text_threshold:  # the list with what names it
         return None
-    _, rows, doc, hit, (s0, s1) = best
+    _, rows, doc, hit, (s0, s1), _ = best
     value, fact = (max if highest else min)(rows, key=lambda r: r[0])
     label = own_stretch(doc.text, fact.start, fact.end).strip("，；。、 ")
     earlier = [f for f in ctx.facts_by_chunk.get(hit.chunk.chunk_id, []) if f.end <= fact.start]

@@ -345,7 +345,7 @@ def _match_terms(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[st
             surface = text[i:i + n]
             if surface in table and not any(taken[i:i + n]):
                 canon = table[surface]
-                if is_bare_head(surface, canon) and not (i and taken[i - 1]) and kind_named_before(text, i):
+                if is_bare_head(surface, canon) and kind_named_before(text, i, tuple(blocked)):
                     canon = surface  # 医疗床位: the bare head is not the default kind here
                 out.append((i, i + n, surface, canon))
                 i += n

@@ -32,6 +32,9 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 严格执行文物安全“三个一律”，全面贯彻市第九次党代会精神，扛起两大历史使命。
 深入开展“进百村、访百户、解百难”活动，走访群众2.3万人次。
 全面推行婚姻登记“跨省通办”，全年办理结婚登记8200对，其中跨区900对，跨省45对。
+
+七、康复服务
+全年得到康复服务的残疾人共5.0万人。从服务的残疾类型来看，视力残疾0.4万人，肢体残疾1.8万人，精神残疾2.1万人，0-6岁残疾儿童0.7万人。从服务的内容来看，康复医疗服务2.5万人，功能训练服务1.2万人，辅助器具服务1.3万人。
 """
 
 
@@ -73,6 +76,16 @@ def test_who_issued_the_document_is_answered_from_its_opening(engine):
 def test_which_item_of_a_list_is_highest_is_read_from_the_list(engine, question, item):
     answer = engine.ask(question)
     assert item in answer.text and "分行业看" in answer.citations[0].text, answer.text
+
+
+@pytest.mark.parametrize("question, item", [
+    # the list whose own words say what the question sorts by, though an age (0-6岁) stands in one item
+    ("2023年得到康复服务的残疾人按残疾类型看哪一类人数最多？", "精神残疾2.1万人"),
+    ("2023年残疾人康复按服务的内容看哪一项人数最多？", "康复医疗服务2.5万人"),
+])
+def test_the_list_sorted_by_what_the_question_asks_is_the_one_ranked(engine, question, item):
+    answer = engine.ask(question)
+    assert item in answer.text, answer.text
 
 
 def test_a_share_is_answered_with_a_share(engine):

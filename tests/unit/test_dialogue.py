@@ -95,7 +95,7 @@ def test_dialogue_table_is_big_enough():
     ([SUM], "那认知症床位呢", ("district", "year", "context", "qualifier", "intent")),
     ([], PUTUO, ()),
     # a change against the year before, naming no year or place: the conversation's year and place
-    (["2024年末全国乡镇卫生院有多少张床位？"], "跟上年比床位变了多少？", ("district", "year", "context")),
+    (["2024年末全国乡镇卫生院有多少张床位？"], "跟上年比床位变了多少？", ("district", "year", "subject", "context")),
     (["2024年末全国乡镇卫生院有多少张床位？"], "普陀2023年比上年多了多少床位？", ()),
     (["安徽2025年城市低保标准提到了每月多少钱？"], "提高之前是多少？", ("district", "year", "subject")),
 ])
@@ -208,3 +208,10 @@ def test_a_follow_up_that_swaps_part_of_the_subject_keeps_the_last_question_as_c
 def test_a_follow_up_pointing_back_with_zhexie_keeps_the_last_subject():
     q = resolve("那这些户一共多少人？", ["长宁2022年困难家庭有多少户？"])
     assert q.subject == "困难家庭" and q.unit == "人"
+
+
+def test_a_bare_word_in_a_follow_up_keeps_the_kind_the_last_question_named():
+    # 床位 alone reads as 养老床位; after a question about 乡镇卫生院's beds it means those
+    query = resolve("跟上年比床位变了多少？", ["2024年末全国乡镇卫生院有多少张床位？"])
+    assert query.subject == "床位" and "subject" in query.inherited
+    assert resolve("宝山新增多少床位？", ["普陀2024年新增多少养老床位？"]).subject == "养老床位"
