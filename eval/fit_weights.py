@@ -156,11 +156,15 @@ def plateau_middle(scores: list[tuple[float, float]]) -> tuple[float, float]:
     return scores[run[len(run) // 2]][0], best
 
 
-def choose_threshold(questions, weights, bias) -> tuple[float, float]:
-    """The figure threshold maximising the mean per-corpus accuracy over numeric and unanswerable questions."""
-    scores = []
+def threshold_curve(questions, weights, bias) -> list[dict[str, float]]:
+    """For each figure threshold: mean per-corpus accuracy over numeric and unanswerable questions, and
+    the threshold's refusals' precision and recall. A refusal is right where the question has no answer
+    or the best figure is wrong (a wrong figure withheld); questions refused for coverage (a place or
+    year no document holds) are not the threshold's and count in accuracy only."""
+    rows = []
     for t in FIGURE_GRID:
         per: dict[str, list[bool]] = {}
+        refused = refused_right = should = 0
         for e in questions:
             q = e["q"]
             if q.type not in NUMERIC or e["query"].intent != "lookup" or q.type == "followup" and q.value is None:
@@ -171,9 +175,26 @@ def choose_threshold(questions, weights, bias) -> tuple[float, float]:
                 scored = sorted(((probability(weights, bias, x), good) for x, good in e["cands"]), reverse=True)
                 top = scored[0] if scored else (0.0, False)
                 ok = (top[0] < t) if q.type == "unanswerable" else (top[0] >= t and top[1])
+                wrong = q.type == "unanswerable" or not top[1]
+                refused += top[0] < t
+                refused_right += top[0] < t and wrong
+                should += wrong
             per.setdefault(e["corpus"], []).append(ok)
-        scores.append((float(t), float(np.mean([np.mean(v) for v in per.values()]))))
-    return plateau_middle(scores)
+        rows.append({"threshold": float(t), "accuracy": float(np.mean([np.mean(v) for v in per.values()])),
+                     "refusal_precision": refused_right / refused if refused else 1.0,
+                     "refusal_recall": refused_right / should if should else 1.0})
+    return rows
+
+
+def choose_threshold(questions, weights, bias) -> tuple[float, float, dict[str, float]]:
+    """The figure threshold maximising the mean per-corpus accuracy over numeric and unanswerable
+    questions, its accuracy, and its row of `threshold_curve` (refusal precision and recall)."""
+    curve = threshold_curve(questions, weights, bias)
+    for row in curve[::4]:
+        print("  threshold {threshold:.4f}: accuracy {accuracy:.3f}, refusal precision {refusal_precision:.3f}, "
+              "recall {refusal_recall:.3f}".format(**row), file=sys.stderr)
+    t, acc = plateau_middle([(r["threshold"], r["accuracy"]) for r in curve])
+    return t, acc, next(r for r in curve if r["threshold"] == t)
 
 
 def choose_text_threshold(questions) -> tuple[float, float]:
@@ -216,7 +237,7 @@ def main() -> int:
                  "gap": bool(e["gap"]), "intent": e["query"].intent,
                  "value": e["q"].value, "cands": e["cands"]} for e in questions]
         Path(args.cache).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    threshold, acc = choose_threshold(questions, weights, bias)
+    threshold, acc, at = choose_threshold(questions, weights, bias)
     text_threshold, text_acc = choose_text_threshold(questions)
     out = {
         "comment": "Fitted by eval/fit_weights.py; do not edit by hand. Held out: " + args.holdout,
@@ -226,6 +247,8 @@ def main() -> int:
         "text_threshold": round(text_threshold, 3),
         "fit": {"candidates": int(len(y)), "positives": int(y.sum()), "questions": len(questions),
                 "figure_accuracy_at_threshold": round(acc, 4), "text_accuracy_at_threshold": round(text_acc, 4),
+                "refusal_precision_at_threshold": round(at["refusal_precision"], 4),
+                "refusal_recall_at_threshold": round(at["refusal_recall"], 4),
                 "corpora": sorted({e["corpus"] for e in questions})},
     }
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -23,7 +23,7 @@ from assistant.answer.figures import (
     fact_sentence,
     total_text,
 )
-from assistant.answer.templates import answer_templated
+from assistant.answer.templates import answer_rank, answer_templated
 from assistant.answer.text_answers import answer_text
 from assistant.answer.understanding import (
     detect_injection,
@@ -74,7 +74,9 @@ def answer_question(ctx: AnswerContext, embedder, question: str, history: Sequen
         return _what_is_there(ctx, question, query)
     if query.intent == "lookup" and (len(query.places) > 1 or len(query.years) > 1):
         query = replace(query, intent="compare" if _WHICH.search(query.text) else "each")
-    if query.intent in ("sum", "compare", "each"):
+    if ranked := answer_rank(ctx, question, query, mention):
+        answer = ranked  # 在宁波排第几: the rank a passage writes within that place
+    elif query.intent in ("sum", "compare", "each"):
         answer = _answer_across(ctx, embedder, question, query)
     elif query.intent == "text" or not _is_numeric(text, query):
         answer = answer_text(ctx, embedder, question, query, mention)

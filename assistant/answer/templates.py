@@ -103,3 +103,50 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     a = max(text.rfind(c, 0, start) for c in "。！？\n") + 1
     ends = [i for i in (text.find(c, end) for c in "。！？\n") if i >= 0]
     return a, (min(ends) + 1 if ends else len(text))
+
+
+# 在宁波排第几 / 在全省排名第几: the rank a document writes within a place (排名全省第二、全宁波第一)
+_RANK_ASKED = re.compile(r"在(全?[\u4e00-\u9fff]{1,6}?)[内中里]?的?(?:排名|排在|排|位列|位居|名列)第?几")
+_PLACE_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff]{2})[省市区县]$")
+
+
+def answer_rank(ctx: AnswerContext, question: str, query: Query, mention: str | None = None) -> Answer | None:
+    """The rank the question asks within a place (在宁波排第几), where a passage of its place and year
+    writes one (全宁波第一); the passage that best shares the question's and the conversation's words
+    decides, and two as good with different ranks leave the question unanswered here."""
+    from assistant.answer.matching import bigrams
+    from assistant.text.numbers import cn_to_number
+
+    asked = _RANK_ASKED.search(query.text)
+    if asked is None:
+        return None
+    scope = _PLACE_SUFFIX.sub("", asked[1].removeprefix("全"))
+    pattern = re.compile(f"(?:全|本)?{re.escape(scope)}[省市区县]?[内中]?(?:排名|排|位列|位居|名列)?第([{CN_NUMERAL_CHARS}\\d]+)(?:名|位)?")
+    words = bigrams(f"{query.context or ''}{query.text[:asked.start()]}") - bigrams(asked[0])
+    years = set(query.years) or ({query.year} if query.year else set())
+    scored: list[tuple[int, float, Chunk, re.Match]] = []
+    for chunk in ctx.index.chunks:
+        if (query.place and mention is None and chunk.place != query.place) or (
+                years and chunk.years and not years & set(chunk.years)):
+            continue
+        text = ctx.index.documents[chunk.doc_id].text
+        for m in pattern.finditer(text, chunk.start, chunk.end):
+            rank = cn_to_number(m[1]) if not m[1].isdigit() else int(m[1])
+            a, b = _sentence(text, m.start(), m.end())
+            if rank and (not mention or mention in text[a:b]):
+                scored.append((len(words & bigrams(text[max(a, m.start() - 60):m.end()])), float(rank), chunk, m))
+    if not scored:
+        return None
+    best = max(s for s, *_ in scored)
+    top = [t for t in scored if t[0] == best]
+    if best == 0 or len({r for _, r, _, _ in top}) > 1:
+        return None
+    _, rank, chunk, m = top[0]
+    doc = ctx.index.documents[chunk.doc_id]
+    a, b = _sentence(doc.text, m.start(), m.end())
+    cite = Citation(doc_id=doc.doc_id, doc_title=doc.title, section=chunk.section_str, text=doc.text[a:b],
+                    start=a, end=b, chunk_id=chunk.chunk_id, highlight=(m.start() - a, m.end() - a))
+    year = f"{query.year}年" if query.year else ""
+    text = ctx.render("answer_found", doc_title=doc.title, who=query.district or "", year=year, plan="",
+                      qualifier="", subject="", figure=m[0])
+    return Answer(question=question, text=text, value=rank, unit="名", as_written=m[0], citations=(cite,), query=query)

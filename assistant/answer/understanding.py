@@ -181,12 +181,17 @@ def default_places() -> PlaceContext:
     return PlaceContext.for_home(Settings.model_fields["home_place"].default)
 
 
+_RANK_SCOPE = re.compile(r"[内中里]?(?:的)?(?:排名|排行|排第|排在|排|位列|位居|名列)")
+
+
 def find_question_places(text: str, ctx: PlaceContext | None = None) -> tuple[list[Place], list[tuple[int, int]]]:
     """Places a question names, in order of first mention, and the spans they occupy."""
     ctx = ctx or default_places()
     mentions = find_places(text, gazetteer(), known=ctx.known, home=ctx.home, context=ctx.current)
     spans = [(m.start, m.end) for m in mentions]
     mentions = [m for m in mentions if not (m.relative and _CITY_AS_CONTEXT.search(text))]
+    # 在宁波排第几 / 在全省排名: the place a ranking is within, not the place asked about
+    mentions = [m for m in mentions if not (text[max(0, m.start - 1):m.start] == "在" and _RANK_SCOPE.match(text, m.end))]
     named = [m for m in mentions if m.relative is None]
     mentions = [m for m in mentions if m.relative is None or not any(n.place.within(m.place) for n in named)]
     specific = [m for m in mentions if m.place.level > 0]

@@ -31,6 +31,7 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 六、工作要求
 严格执行文物安全“三个一律”，全面贯彻市第九次党代会精神，扛起两大历史使命。
 深入开展“进百村、访百户、解百难”活动，走访群众2.3万人次。
+全年养老服务考核排名全省第三、全市第一。
 全面推行婚姻登记“跨省通办”，全年办理结婚登记8200对，其中跨区900对，跨省45对。
 
 七、康复服务
@@ -114,3 +115,12 @@ def test_a_list_named_by_its_size_and_shared_character_is_quoted(engine):
 def test_a_part_asked_of_a_whole_is_answered_by_the_part(engine):
     answer = engine.ask("2023年结婚登记里面跨省的有多少对？")  # 跨省 is also in the clause before the whole
     assert answer.as_written == "45对", answer.text
+
+
+def test_a_rank_within_a_place_is_read_where_the_documents_write_it(engine):
+    answer = engine.ask("2023年养老服务考核在全省排第几？")
+    assert "全省第三" in answer.text and answer.value == 3, answer.text
+    answer = engine.ask("那在全市排第几？", ["2023年养老服务考核在全省排第几？"])
+    assert "全市第一" in answer.text and answer.value == 1, answer.text
+    # a rank of something else is not borrowed
+    assert "第三" not in engine.ask("2023年旅行社营业收入在全省排第几？").text
