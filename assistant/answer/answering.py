@@ -27,6 +27,7 @@ from assistant.answer.templates import answer_rank, answer_templated
 from assistant.answer.text_answers import answer_text
 from assistant.answer.understanding import (
     detect_injection,
+    find_question_places,
     has_document_words,
     is_mostly_english,
     validate_question,
@@ -34,7 +35,7 @@ from assistant.answer.understanding import (
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Answer, Candidate, Citation, Query, Turn
 from assistant.text.places import Place, gazetteer, place_names
-from assistant.text.time import writes_period_end
+from assistant.text.time import question_years, writes_period_end
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,18 @@ def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str
     # the last question first; what it carried follows when its own words name nothing (长宁呢？ after
     # 宝山呢？ after a full question), not when they replace it (其中跨区的呢？ after 离婚登记呢？)
     carried = prev.context and (_bare(prev) or not content_text(replace(prev, context=None)).strip())
-    said = f"{text}\n{prev.context}" if carried else text
+    said = f"{_unplaced(ctx, text)}\n{prev.context}" if carried else _unplaced(ctx, text)
     return replace(query, context=said)
+
+
+def _unplaced(ctx: AnswerContext, text: str) -> str:
+    """A question's words less its places and years (普陀2024年适老化改造… → 适老化改造…): what the
+    conversation carries is what it was about, not where or when, which the follow-up says itself."""
+    _, place_spans = find_question_places(text, ctx.places)
+    chars = list(text)
+    for a, b in place_spans + question_years(text, ctx.reference_year)[2]:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def _bare(query: Query) -> bool:

@@ -58,7 +58,7 @@ FEATURES = (
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
     "subject", "subject_precision", "rarest_missing", "paragraph_before",
-    "own_dense", "own_dense_gap",
+    "own_dense", "own_dense_gap", "year_undated",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
@@ -331,6 +331,9 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "subject_precision": max(_precision(_without(fact.subject, asked.places), w, idf) for w in asked.wordings),
         "paragraph_before": cov(_paragraph_before(doc_text, fact.start) + own),
         "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
+        # a year asked and a figure no year is known for (a multi-year review's 累计): it may hold for the
+        # year, or for the whole span
+        "year_undated": float(bool(asked.year) and fact.year is None),
     }
 
 
@@ -354,10 +357,13 @@ def _paragraph_before(text: str, pos: int) -> str:
 
 def _rarest_missing(content: frozenset[str], hay: set[str], idf: dict[str, float]) -> float:
     """How telling the most telling word of the question is that the sentence lacks (its IDF over the
-    question's highest IDF): 家庭照护床位 asked, 认知障碍照护床位 written, 家庭 is missing."""
+    question's highest IDF): 家庭照护床位 asked, 认知障碍照护床位 written, 家庭 is missing. Words a
+    follow-up carries from the conversation count at their scaled weight."""
     if not content:
         return 0.0
-    top = max(gram_weight(b, idf) for b in content)
+    # over the unscaled weights: a follow-up asking only by the conversation's words (二〇二二年长宁呢？)
+    # misses them at the weight they carry there, not as if they were its own
+    top = max(gram_weight(b, getattr(idf, "base", idf)) for b in content)
     missing = [gram_weight(b, idf) for b in content if b not in hay]
     return max(missing) / top if missing else 0.0
 
@@ -370,9 +376,13 @@ def _without(words: str | None, places: tuple[str, ...]) -> str | None:
     return words
 
 
+# How a figure moved, at the end of its subject (床位减少0.3万张): says nothing of what it counts.
+_MOVED = re.compile(r"(?:比上年|比去年|较上年|同比)?(?:增加|减少|增长|下降|上升|提高|降低|回落|扩大|缩小)$")
+
+
 def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:
-    """Share of what a figure counts (its subject) that the question asks about."""
-    grams = bigrams(words or "")
+    """Share of what a figure counts (its subject, less how it moved) that the question asks about."""
+    grams = bigrams(_MOVED.sub("", words or "") or words or "")
     return weighted_coverage(grams, set(content), idf) if grams else 0.0
 
 

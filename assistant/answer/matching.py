@@ -130,7 +130,7 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
                      canonical: bool = True) -> str:
     """The question less its places, years and question words: what is being asked about (in the
     documents' wording unless `canonical` is False)."""
-    from assistant.index.keywords import tokenize
+    from assistant.index.keywords import tokenize, unknown_runs
 
     places = {query.district, *query.districts} - {None}
     drop = {n for d in places for n in (d, short_name(d))}
@@ -141,7 +141,8 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
         for mention in find_places(context, gazetteer()):
             for name in sorted(place_names(mention.place), key=len, reverse=True):
                 context = context.replace(name, " ")
-    text = counted_in().sub(" ", _ALL_TOGETHER.sub(" ", DOC_SAYS.sub(" ", query.text)))
+    text = _without_years(query.text)  # 二〇二二年, 22年, 今年: when, not what
+    text = counted_in().sub(" ", _ALL_TOGETHER.sub(" ", DOC_SAYS.sub(" ", text)))
     text = ASKED_MONTH_RANGE.sub(r"\1-\2", text)  # 1到11月 as the documents write it, 1-11月
     text = canonicalize(text, known) if canonical else text
     if context:  # what the conversation carries is read in the documents' wording either way
@@ -149,7 +150,24 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
     words = [w for w in tokenize(text) if w not in drop and w not in _QUESTION_WORDS
              and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
     words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”
+    # a word jieba does not know keeps its characters' pairs (上云率 → 上云, 云率), less any place in it and
+    # any pair the corpus never writes (帮我算 → nothing: an unseen pair would only dilute the rest)
+    for run in unknown_runs(text):
+        for name in sorted(drop, key=len, reverse=True):
+            run = run.replace(name, " ")
+        words += [p for r in run.split() for p in (r[i:i + 2] for i in range(len(r) - 1))
+                  if known is None or p in known]
     return " ".join(words)
+
+
+def _without_years(text: str) -> str:
+    from assistant.text.time import question_years
+
+    chars = list(text)
+    for a, b in question_years(text, None)[2]:
+        if re.search(r"[\d〇零一二三四五六七八九十]", text[a:b]):  # not 比上年, which says a change is asked
+            chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def idf_table(texts: Iterable[str]) -> dict[str, float]:

@@ -84,6 +84,25 @@ def _cut(text: str) -> list[str]:
     return out
 
 
+_FUNCTION_CHARS = "的了是有在和与及或几吗呢吧啊呀么"
+
+
+def unknown_runs(text: str, least: int = 3) -> list[str]:
+    """Runs of `least` or more characters that jieba's dictionary cuts into single characters: a word it
+    does not know (上云率 → 上/云/率), whose characters stand apart in `tokenize` and lose their pairs
+    (上 is also a stopword there). Function characters at a run's ends are not part of it."""
+    runs, cur = [], ""
+    for w in _jieba().lcut(text, HMM=False):
+        if len(w) == 1 and "\u4e00" <= w <= "\u9fff":
+            cur += w
+            continue
+        runs.append(cur)
+        cur = ""
+    runs.append(cur)
+    runs = [r.strip(_FUNCTION_CHARS) for r in runs]
+    return [r for r in runs if len(r) >= least]
+
+
 @lru_cache(maxsize=1)
 def _inner_terms() -> tuple[str, ...]:
     terms = set(DOMAIN_TERMS) | set(SYNONYMS)

@@ -147,3 +147,11 @@ def test_a_figure_of_part_of_a_plan_period_does_not_answer_for_a_year_outside_it
     # “十四五”上半期，共完成新增床位518张 holds for 2021–2023, whatever years the review covers
     a = engine.ask("长宁2025年新增多少张养老床位？")
     assert a.as_written != "518张", a.text
+
+
+
+def test_a_follow_up_naming_only_a_place_and_a_year_carries_what_was_asked_not_where(engine):
+    from assistant.answer.answering import understand
+
+    query = understand(engine.context, "二〇二二年长宁呢？", ["普陀2024年适老化改造给多少户老人家庭做？"])
+    assert "适老化改造" in query.context and "普陀" not in query.context and "2024" not in query.context

@@ -75,3 +75,10 @@ def test_saved_index_loads_with_the_same_scores(tmp_path):
     again = KeywordIndex.load(tmp_path / "bm25", len(texts))
     q = tokenize("新增养老床位")
     assert list(again.scores(q)) == pytest.approx(list(index.scores(q)))
+
+
+def test_a_word_jieba_does_not_know_is_kept_as_a_run():
+    from assistant.index.keywords import unknown_runs
+
+    assert unknown_runs("中期评估的时候社区云上云率是多少？") == ["云上云率"]
+    assert unknown_runs("普陀2024年新增多少养老床位？") == []

@@ -125,3 +125,18 @@ def test_an_abbreviation_the_corpus_never_writes_is_spelled_out(content, corpus,
 ])
 def test_a_bare_head_synonym_is_swapped_only_when_nothing_names_the_kind(text, expected):
     assert canonicalize(text) == expected
+
+
+def test_question_content_keeps_the_pairs_of_a_word_jieba_splits_into_characters():
+    from assistant.core.types import Query
+
+    content = question_content(Query(text="长宁社区云上云率是多少？", district="长宁区"))
+    assert "上云" in bigrams(content) and "长宁" not in content
+
+
+@pytest.mark.parametrize("text", ["二〇二二年长宁呢？", "22年长宁呢？", "2022年长宁呢？"])
+def test_question_content_leaves_out_a_year_in_any_writing(text):
+    from assistant.core.types import Query
+
+    assert question_content(Query(text=text, district="长宁区")).strip() == ""
+
