@@ -58,7 +58,7 @@ FEATURES = (
     "first_in_sentence", "cn_asked", "cn_not_asked",
     "focus_own", "head_own", "prev_clause", "place_in_own", "superseded",
     "subject", "subject_precision", "rarest_missing", "paragraph_before",
-    "own_dense", "own_dense_gap", "year_undated",
+    "own_dense", "own_dense_gap",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
 _FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
@@ -331,9 +331,6 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
         "subject_precision": max(_precision(_without(fact.subject, asked.places), w, idf) for w in asked.wordings),
         "paragraph_before": cov(_paragraph_before(doc_text, fact.start) + own),
         "rarest_missing": min(_rarest_missing(w, bigrams(sentence, chars=True), idf) for w in asked.wordings),
-        # a year asked and a figure no year is known for (a multi-year review's 累计): it may hold for the
-        # year, or for the whole span
-        "year_undated": float(bool(asked.year) and fact.year is None),
     }
 
 
