@@ -35,9 +35,11 @@ _CHANGE_BEFORE = re.compile(r"(?:增长|(?<!新)增加|下降|减少|提高|降�
 _CHANGE_ASKED = re.compile(r"增长|增加了?多少|减少|下降|提高了|降低了|上升|回落|涨了|降了|跌了|增幅|增速|降幅|"
                            r"比上年|比去年|同比|比[^，。？]{0,8}(多|少|大|小|高|低|长|短)了?(多少|几)|多了多少|少了多少|变化|变了")
 # A share is asked (占多大比例, 占比多少, 百分之几): only a figure written as a share can answer it (figures.py).
-SHARE_ASKED = re.compile(r"比例|占比|比重|百分之几|百分比|几成")
+# 占总人口多少 asks a share as 占比 does (占地多少亩 is an area)
+SHARE_ASKED = re.compile(r"比例|占比|比重|百分之几|百分比|几成|占(?!地)[\u4e00-\u9fff]{1,10}?的?(?:多少|几)(?![\u4e00-\u9fff])")
 _RATE_ASKED = re.compile(r"率|比例|占比|比重|百分之|百分比|%|几成|增幅|增速|降幅|增长了?多少|下降了?多少")
 PERCENT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
+_PER_SCALE = re.compile(r"/\d*[十百千万亿]+")  # a rate per so many: 14.3/10万, 2.5/万
 # A figure per person, household or visit (人均藏量1.02册, 户均, 次均, 平均每, 每千人) and a question that asks
 # for one: general Chinese. A mean over time (年均浓度) is a level, the way such reports state one.
 _AVERAGE = re.compile(r"[人户次]均|平均每|每(?:[个名位户人家所张床]|千|万|百|十万)")
@@ -245,15 +247,19 @@ def own_stretch(text: str, start: int, end: int) -> str:
     own = clause[min(left, s):right]
     if not before and _LEANING.match(own) and c0 > 0:
         p0, _ = span_of(text, c0 - 1, c0 - 1)
-        own = text[p0:c0] + own
+        own = _BRACKETED.sub("", text[p0:c0]) + own
         # 其中未成年人32203万人次，同比增长101.2%，占参观总人数的23.0%: clauses that each lean on the one
         # before speak of the subject of the first one that does not (其中… names one)
         while (_LEANING.match(text[p0:c0]) and not text.startswith("其中", p0) and p0 > 0
                and text[p0 - 1] not in "。！？\n" and len(own) < 80):
             c0 = p0
             p0, _ = span_of(text, c0 - 1, c0 - 1)
-            own = text[p0:c0] + own
+            own = _BRACKETED.sub("", text[p0:c0]) + own
     return own
+
+
+# 医疗卫生机构（含村卫生室）4159个，其中医院231个: the brackets say what the whole holds, not what its parts are
+_BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
 
 
 def _past_unit(text: str, pos: int) -> int:
@@ -274,7 +280,7 @@ def features(fact: Fact, doc_text: str, section: str, asked: Asked, idf: dict[st
     own = own_stretch(doc_text, fact.start, fact.end)
     before = doc_text[max(c0, fact.start - 12):fact.start]
     cov = lambda t: max(weighted_coverage(set(w), bigrams(t, chars=True), idf) for w in asked.wordings)  # noqa: E731
-    pct = fact.unit in PERCENT_UNITS
+    pct = fact.unit in PERCENT_UNITS or bool(_PER_SCALE.fullmatch(fact.unit))  # 14.3/10万 is a rate too
     change = bool(_CHANGE_BEFORE.search(doc_text[max(c0, fact.start - 6):fact.start]))
     unit_known = asked.unit is not None
     unit_ok = unit_known and (unit_matches(asked.unit, fact.unit) or unit_matches(asked.unit, fact.unit.split("/")[0]))

@@ -34,6 +34,9 @@ BULLETIN = """嘉兴市2023年教育和旅游统计摘要（测试用虚构数�
 全年养老服务考核排名全省第三、全市第一。
 全面推行婚姻登记“跨省通办”，全年办理结婚登记8200对，其中跨区900对，跨省45对。
 
+八、妇幼健康
+全年婴儿死亡率1.6‰，孕产妇死亡率5.1/10万，5岁以下儿童死亡率2.2‰。
+
 七、康复服务
 全年得到康复服务的残疾人共5.0万人。从服务的残疾类型来看，视力残疾0.4万人，肢体残疾1.8万人，精神残疾2.1万人，0-6岁残疾儿童0.7万人。从服务的内容来看，康复医疗服务2.5万人，功能训练服务1.2万人，辅助器具服务1.3万人。
 """
@@ -124,3 +127,9 @@ def test_a_rank_within_a_place_is_read_where_the_documents_write_it(engine):
     assert "全市第一" in answer.text and answer.value == 1, answer.text
     # a rank of something else is not borrowed
     assert "第三" not in engine.ask("2023年旅行社营业收入在全省排第几？").text
+
+
+def test_a_rate_per_so_many_answers_a_rate_asked(engine):
+    # 5.1/10万 is a rate as 1.6‰ is: the rate of the thing asked wins
+    answer = engine.ask("2023年全市孕产妇死亡率是多少？")
+    assert "5.1/10万" in answer.text, answer.text

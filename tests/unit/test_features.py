@@ -25,6 +25,8 @@ from assistant.answer.features import own_stretch
     ("建成绿道线路9条、总长度120.5公里（含滨江段8.2公里）。", "8.2公里", "总长度120.5公里（含滨江段8.2公里）"),
     # the digits of a formula are no figures: the list still has as many items as values
     ("甲醛（HCHO）、臭氧（O3）和苯（C6H6）浓度分别为5毫克、9毫克和2毫克。", "9毫克", "臭氧（O3）9毫克"),
+    # a part leaning on its whole takes the whole's words, not the brackets saying what the whole holds
+    ("年末有医疗卫生机构（含村卫生室）4159个，其中医院231个、基层医疗卫生机构3846个。", "231个", "年末有医疗卫生机构4159个，其中医院231个"),
 ])
 def test_own_stretch(text, figure, own):
     i = text.index(figure)
@@ -263,3 +265,14 @@ def test_a_whole_does_not_answer_for_the_side_a_question_asks():
     assert not side_unsaid("上半年临时救助多少人次？", (("上半年", "下半年"),), "临时救助3252人次",
                            "某市民政局2025年上半年工作总结", "")
     assert not side_unsaid("农村的婴儿死亡率是多少？", (("农村", "城镇"),), "婴儿死亡率4.6‰", "", "")
+
+
+@pytest.mark.parametrize("question, share", [
+    ("占总人口多少？", True), ("占全省的多少", True), ("占比多少", True),
+    ("占地多少亩", False),  # an area
+    ("其中女性占多少人", False),  # a count
+])
+def test_a_share_is_asked_by_zhan_as_by_zhanbi(question, share):
+    from assistant.answer.features import SHARE_ASKED
+
+    assert bool(SHARE_ASKED.search(question)) == share
