@@ -217,14 +217,41 @@ def _accept(name: str, candidates: list[Place], gaz: Gazetteer, known: Collectio
     """Drop readings a short county name allows only when the documents hold that county or a place
     containing it (建德 in a conversation over 杭州市's documents is 建德市), and never when the name goes
     on to name a thing (芙蓉学校)."""
-    holders = [h for h in (gaz.get(k) for k in known) if h is not None and h.level < 3]
     keep = []
     for p in candidates:
         if (name, p.code) in gaz.short and p.level == 3 and (
-                _NAMES_A_THING.match(after) or p.code not in known and not any(p.within(h) for h in holders)):
+                _NAMES_A_THING.match(after) or not _readable(name, p, gaz, known)):
             continue
         keep.append(p)
     return keep
+
+
+# A short county name this frequent in jieba's dictionary is a common word first (资源 17453, 合作 13478,
+# 友好 2568, 新建 1000; 芙蓉 755, 建德 91 are names): it is a place only where its city's documents are held.
+COMMON_WORD_FREQ = 1000
+
+
+def _readable(name: str, county: Place, gaz: Gazetteer, known: Collection[str]) -> bool:
+    """Whether a county's short name reads as that county: the documents hold it or its city (or, for a
+    name that is no common word, its province). The country's documents never make it readable."""
+    if county.code in known or _holder(county, gaz) in known:
+        return True
+    return county.code[:2] + "0000" in known and _word_frequency(name) < COMMON_WORD_FREQ
+
+
+@lru_cache(maxsize=4096)
+def _word_frequency(word: str) -> int:
+    import jieba
+
+    jieba.dt.check_initialized()
+    return jieba.get_FREQ(word) or 0
+
+
+def _holder(county: Place, gaz: Gazetteer) -> str:
+    """The code of the place whose documents make a county's short name readable: its city (建德 for 杭州市),
+    or the province of a 直辖市, whose districts have no city above them."""
+    city = county.code[:4] + "00"
+    return city if gaz.get(city) is not None else county.code[:2] + "0000"
 
 
 def _choose(candidates: list[Place], gaz: Gazetteer, known: Collection[str], home: Place | None,

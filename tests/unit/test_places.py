@@ -76,3 +76,13 @@ def test_a_short_county_name_naming_a_school_or_road_is_no_place():
     found = find_places("湖南建成了多少所芙蓉学校？", gaz, known={hunan.code})
     assert [m.place.name for m in found] == ["湖南省"]
     assert [m.place.name for m in find_places("芙蓉新增多少养老床位？", gaz, known={hunan.code})] == ["芙蓉区"]
+
+
+@pytest.mark.parametrize("text", ["长宁救助资源库对接了多少家", "发展了多少名认知症友好志愿者", "政银校企是几方合作"])
+def test_a_national_or_provincial_document_makes_no_county_of_a_common_word(text):
+    # 资源县 (广西), 友好区 (伊春), 合作市 (甘南): their short names are common words; held documents of the
+    # country or their province do not make them places, only their city's would (芙蓉, a name, still reads
+    # as 芙蓉区 over 湖南's documents)
+    held = {"000000", "450000", "230000", "620000", "310105"}
+    names = [m.place.name for m in find_places(text, gazetteer(), known=held)]
+    assert not {"资源县", "友好区", "合作市"} & set(names), names
