@@ -182,6 +182,9 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
         if any(taken[m.start():m.end()]):
             continue
         candidates = _accept(name, gaz.lookup(name), gaz, known, text[m.end():m.end() + 2])
+        if any((name, p.code) in gaz.short for p in candidates) and not _on_word_bounds(text, m.start(), m.end()):
+            # 投资中 is not 资中县, 规上高技术 not 上高县, 紫金山 not 紫金县: a short name inside other words
+            candidates = [p for p in candidates if (name, p.code) not in gaz.short]
         previous = out[-1].place if out and out[-1].end == m.start() else None
         if len(name) == 2 and name.endswith("区"):  # 城区, 郊区, 东区: a word unless its city is named (阳泉市郊区)
             candidates = [p for p in candidates if p.code in known or (previous is not None and p.within(previous))]
@@ -224,6 +227,19 @@ def _accept(name: str, candidates: list[Place], gaz: Gazetteer, known: Collectio
             continue
         keep.append(p)
     return keep
+
+
+WORD_WINDOW = 8  # characters each side of a short name cut into words to see whether it stands as a word
+
+
+def _on_word_bounds(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] begins and ends where jieba's words do (普陀|2024年, 闵|行|2024年), not
+    inside one (投|资中 straddles 投资, 紫金山 holds 紫金)."""
+    import jieba
+
+    a = max(0, start - WORD_WINDOW)
+    bounds = {a + i for _, s, e in jieba.tokenize(text[a:end + WORD_WINDOW], HMM=False) for i in (s, e)}
+    return start in bounds and end in bounds
 
 
 # A short county name this frequent in jieba's dictionary is a common word first (资源 17453, 合作 13478,

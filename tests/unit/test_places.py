@@ -86,3 +86,13 @@ def test_a_national_or_provincial_document_makes_no_county_of_a_common_word(text
     held = {"000000", "450000", "230000", "620000", "310105"}
     names = [m.place.name for m in find_places(text, gazetteer(), known=held)]
     assert not {"资源县", "友好区", "合作市"} & set(names), names
+
+
+@pytest.mark.parametrize("text, place", [
+    ("2021年成都公共服务投资中，卫生投资增长了多少？", "成都市"),  # 投资中 holds no 资中县
+    ("2024年东莞规上高技术制造业里哪个行业增长最快？", "东莞市"),  # nor 规上高技术 上高县
+    ("闵行2024年新增多少养老床位？", "闵行区"),  # a name jieba cuts into characters still stands as a word
+])
+def test_a_short_county_name_inside_other_words_is_no_place(text, place):
+    held = {"000000", "510000", "360000", "440000", "310000", "510100", "441900"}
+    assert [m.place.name for m in find_places(text, gazetteer(), known=held)] == [place]
