@@ -34,6 +34,7 @@ from assistant.answer.understanding import (
 )
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Answer, Candidate, Citation, Query, Turn
+from assistant.text.cleaning import blank_spans
 from assistant.text.places import Place, gazetteer, place_names
 from assistant.text.time import question_years, writes_period_end
 
@@ -142,10 +143,7 @@ def _unplaced(ctx: AnswerContext, text: str) -> str:
     """A question's words less its places and years (普陀2024年适老化改造… → 适老化改造…): what the
     conversation carries is what it was about, not where or when, which the follow-up says itself."""
     _, place_spans = find_question_places(text, ctx.places)
-    chars = list(text)
-    for a, b in place_spans + question_years(text, ctx.reference_year)[2]:
-        chars[a:b] = " " * (b - a)
-    return "".join(chars)
+    return blank_spans(text, place_spans + question_years(text, ctx.reference_year)[2])
 
 
 def _bare(query: Query) -> bool:

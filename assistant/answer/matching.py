@@ -13,7 +13,7 @@ from collections.abc import Container, Iterable, Mapping
 from functools import lru_cache
 
 from assistant.core.types import Query
-from assistant.text.cleaning import ASKED_MONTH_RANGE
+from assistant.text.cleaning import ASKED_MONTH_RANGE, blank_spans
 from assistant.text.lexicon import SYNONYMS
 from assistant.text.places import short_name
 
@@ -104,10 +104,7 @@ def kind_named_before(text: str, start: int, blocked: tuple[tuple[int, int], ...
     (places, years) that say where and when, not which kind."""
     import jieba.posseg
 
-    chars = list(text[:start])
-    for s, e in blocked:
-        chars[s:min(e, start)] = " " * max(0, min(e, start) - s)
-    clause = re.split(r"[，,。？?！!；;]", "".join(chars))[-1]
+    clause = re.split(r"[，,。？?！!；;]", blank_spans(text, blocked, end=start))[-1]
     return any(w.flag in _KIND_TAGS and not _WHOLE_PLACE.fullmatch(w.word)
                for w in jieba.posseg.cut(clause) if w.word.strip())
 
@@ -163,11 +160,9 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
 def _without_years(text: str) -> str:
     from assistant.text.time import question_years
 
-    chars = list(text)
-    for a, b in question_years(text, None)[2]:
-        if re.search(r"[\d〇零一二三四五六七八九十]", text[a:b]):  # not 比上年, which says a change is asked
-            chars[a:b] = " " * (b - a)
-    return "".join(chars)
+    # not 比上年, which says a change is asked: only spans writing a numeral
+    return blank_spans(text, [(a, b) for a, b in question_years(text, None)[2]
+                              if re.search(r"[\d〇零一二三四五六七八九十]", text[a:b])])
 
 
 def idf_table(texts: Iterable[str]) -> dict[str, float]:

@@ -19,6 +19,7 @@ import re
 from assistant.answer.context import AnswerContext
 from assistant.core.types import Answer, Chunk, Citation, Query
 from assistant.text.numbers import CN_NUMERAL_CHARS, UNITS, Quantity, find_quantities
+from assistant.text.places import short_name
 
 MIN_AFTER = 2  # 几个一律: two characters after the measure word name something …
 MIN_BEFORE = 3  # … or three before the numeral (本市户籍第几批次)
@@ -107,7 +108,6 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 
 # 在宁波排第几 / 在全省排名第几: the rank a document writes within a place (排名全省第二、全宁波第一)
 _RANK_ASKED = re.compile(r"在(全?[\u4e00-\u9fff]{1,6}?)[内中里]?的?(?:排名|排在|排|位列|位居|名列)第?几")
-_PLACE_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff]{2})[省市区县]$")
 
 
 def answer_rank(ctx: AnswerContext, question: str, query: Query, mention: str | None = None) -> Answer | None:
@@ -120,7 +120,7 @@ def answer_rank(ctx: AnswerContext, question: str, query: Query, mention: str | 
     asked = _RANK_ASKED.search(query.text)
     if asked is None:
         return None
-    scope = _PLACE_SUFFIX.sub("", asked[1].removeprefix("全"))
+    scope = short_name(asked[1].removeprefix("全"))  # 宁波市 → 宁波; 省 of 全省 stays
     pattern = re.compile(f"(?:全|本)?{re.escape(scope)}[省市区县]?[内中]?(?:排名|排|位列|位居|名列)?第([{CN_NUMERAL_CHARS}\\d]+)(?:名|位)?")
     words = bigrams(f"{query.context or ''}{query.text[:asked.start()]}") - bigrams(asked[0])
     years = set(query.years) or ({query.year} if query.year else set())

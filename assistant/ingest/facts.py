@@ -31,7 +31,7 @@ from assistant.ingest.subjects import (
 )
 from assistant.text.lexicon import QUALIFIERS, SET_PHRASES
 from assistant.text.numbers import ORDINAL_UNITS, Quantity, find_quantities
-from assistant.text.time import find_years
+from assistant.text.time import ENDS_PLAN, find_years
 
 __all__ = ["extract_facts", "fact_year", "qualify", "span_around"]
 
@@ -230,13 +230,10 @@ def _planned(sentence_before: str, after: str) -> bool:
 _CHANGED_INTO = re.compile(r"(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小|降|升|涨|增)(?:到|至)(?:约|近|超|逾)?$")
 
 
-_ENDS_PLAN = re.compile(r"[”\"’']?(?:时期|规划期?)?末(?:期|年)?")
-
-
 def _period_end(text: str, s0: int, mention):
     """A plan period written as its end (“十三五”末期) as the plan's last year; other mentions as they are.
     Only within the figure's own clause: a later clause (目前有…) is not dated by it."""
-    if mention.year is None and mention.period and (m := _ENDS_PLAN.match(text, s0 + mention.end)):
+    if mention.year is None and mention.period and (m := ENDS_PLAN.match(text, s0 + mention.end)):
         return replace(mention, year=mention.period[1], end=m.end() - s0)
     return mention
 

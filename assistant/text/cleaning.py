@@ -76,6 +76,16 @@ def clean_text(raw: str) -> Cleaned:
     return Cleaned(text="\n".join(out), headings=tuple(headings))
 
 
+def blank_spans(text: str, spans, end: int | None = None) -> str:
+    """`text` (up to `end`) with the given (start, end) spans replaced by spaces: offsets stay as they were."""
+    chars = list(text if end is None else text[:end])
+    for a, b in spans:
+        b = min(b, len(chars))
+        if a < b:
+            chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
 def normalize_chars(raw: str) -> str:
     """Unify newlines and odd spaces, drop zero-width characters, make digits and letters half-width."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")

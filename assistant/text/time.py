@@ -110,7 +110,9 @@ _YEAR2 = re.compile(r"(?<![\d.第满近过每超共了])([12]\d)年(?!代|龄|�
 _YEAR_CN4 = re.compile(f"([{_CN_DIGITS}]{{4}})年")
 _YEAR_CN2 = re.compile(f"(?<![{_CN_DIGITS}十百千万第])([一二][{_CN_DIGITS}])年(?!代|龄|级)")
 _Q_PERIOD = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?(?:时期|期间|以来|规划期间|规划期)?")  # 时期 is part of the time
-_Q_PERIOD_END = re.compile(r"[“\"‘']?(十[三四五六]五)[”\"’']?(?:时期|规划期?)?末(?:期|年)?")
+# What follows a plan's name when its end is meant: “十三五”末期, 十四五规划末, 十四五时期末年
+ENDS_PLAN = re.compile(r"[”\"’']?(?:时期|规划期?)?末(?:期|年)?")
+_Q_PERIOD_END = re.compile(r"[“\"‘']?(十[三四五六]五)" + ENDS_PLAN.pattern)
 _RELATIVE = {"今年": 0, "本年度": 0, "本年": 0, "当年": 0, "去年": -1, "上一年": -1, "上年": -1, "前年": -2,
              "明年": 1, "下一年": 1}
 
