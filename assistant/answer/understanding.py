@@ -13,7 +13,7 @@ from assistant.answer.matching import DOC_SAYS, counted_in, is_bare_head, kind_n
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Query
-from assistant.ingest.subjects import opens_noun
+from assistant.ingest.subjects import closes_noun, opens_noun
 from assistant.text import lexicon
 from assistant.text.places import Place, find_places, gazetteer
 from assistant.text.time import question_years
@@ -362,7 +362,7 @@ def _match_terms(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[st
 
 # Words that are never the thing asked about: removed wherever they stand.
 _NOISE = re.compile(
-    r"请问|告诉我|帮我|多大|这些|那些|它们|它的|查一下|查查|想知道|我想|问一下|一下|"
+    r"哪(?:[个些]|几个|一个)?(?:街道|街镇|乡镇|社区|区县|区)|请问|告诉我|帮我|多大|这些|那些|它们|它的|查一下|查查|想知道|我想|问一下|一下|"
     r"(多少|几)(万人次|人次|万元|亿元|平方米|课时|[张家个户名人对所处项类支批次场条座块件套台位元岁])?|"
     r"是什么|什么|哪个|哪些|哪几|怎么样|怎么说|怎么|如何|怎样|有没有|是否|那么|还有|同样|"
     r"计划|打算|准备|要求|目标|以及|一共|合计|总共|加起来|以来|期间|上半期|比例|占比|比重|数量|情况|方面|"
@@ -370,7 +370,7 @@ _NOISE = re.compile(
     r"推进|办理|提供|开设|设立|率先|全面|进一步|持续|实施|加强|做好|打造|创建|优化|提升|深化|落实|"
     r"今年|去年|明年|本年度|如果是|如果|要是|换成|换作|改成|改为|再看看|看看|另外|的话|也是|数据|数字|结果|"
     r"这个|那个|这边|那边|说法|规定|最多|最少|最高|最低|最大|最小|更多|更少|比较|对比|排名|"
-    r"支出|发放|投入|筹集|组建|惠及|安装|举办|招录|配备|问题|问下|问问|一样|街道|街镇|地方|地点|哪儿|为什么|"
+    r"支出|发放|投入|筹集|组建|惠及|安装|举办|招录|配备|问题|问下|问问|一样|地方|地点|哪儿|为什么|"
     r"谢谢|多谢|你好|您好|好的|明白|知道了|已经|目前|现在|当前"
 )
 # Single characters that are noise only at the edge of what is left (区 stays inside 社区).
@@ -392,8 +392,10 @@ def names_a_thing(term: str) -> bool:
 
 
 def _strip_edge(run: str) -> str:
-    """`run` without noise characters at its ends, unless one begins a word there (在 of 在校生)."""
-    return (run if opens_noun(run) else run.lstrip(_EDGE)).rstrip(_EDGE)
+    """`run` without noise characters at its ends, unless one begins or ends a noun there (在 of 在校生,
+    区 of 社区)."""
+    run = run if opens_noun(run) else run.lstrip(_EDGE)
+    return run if closes_noun(run) else run.rstrip(_EDGE)
 
 
 # 公共服务投资中，卫生投资…: a run closed by 中 and a comma says where to look, not what is asked

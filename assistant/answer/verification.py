@@ -165,14 +165,16 @@ def unsupported_figures(
     `computations` are further texts (e.g. the offline answer's) whose equations over cited
     figures also count as support for their results. Empty list: every figure is supported.
     """
-    known = [f for c in citations for f in find_figures(c.text)]
+    # the document and section an answer names are cited too: 《2020年2季度…季报》, 《…十方面实事》
+    cited = [t for c in citations for t in (c.text, c.doc_title, c.section) if t]
+    known = [f for t in cited for f in find_figures(t)]
     computed: list[Quantity] = []
     for extra in computations:
         computed += _computed(extra, find_figures(extra), known + computed)
     figures = find_figures(text)
     computed += _computed(text, figures, known + computed)
     known += computed
-    counted = _counted_nouns(c.text for c in citations)
+    counted = _counted_nouns(cited)
     bad: list[str] = []
     for fig in figures:
         if not _supported_by(fig, known) and not _counts_as(text, fig, counted) and fig.text not in bad:

@@ -365,6 +365,15 @@ def opens_noun(s: str) -> bool:
     return bool(words) and len(words[0].word) > 1 and words[0].flag.startswith("n")
 
 
+def closes_noun(s: str) -> bool:
+    """`s` ends with a noun of two characters or more (社区, 街道, 城市), as jieba tags it (j: an
+    abbreviation, 居委会)."""
+    import jieba.posseg
+
+    words = jieba.posseg.lcut(s[-8:]) if s else []
+    return bool(words) and len(words[-1].word) > 1 and words[-1].flag[0] in "nj"
+
+
 def clean(s: str, lead: bool = True) -> str | None:
     """Strip quote marks, fillers and particles off a subject phrase; None when nothing is left."""
     s = s.replace("“", "").replace("”", "")

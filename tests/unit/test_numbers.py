@@ -14,6 +14,7 @@ from assistant.text.numbers import cn_to_number, find_quantities, format_quantit
     "text, value, unit, approx",
     [
         ("91.65万人次", 916500, "人次", None),
+        ("8892具", 8892, "具", None),
         ("5.37亿元", 537000000, "元", None),
         ("6679.01万元", 66790100, "元", None),
         ("50%", 0.5, "%", None),

@@ -89,6 +89,14 @@ def test_computation_shown_in_another_text_supports_its_result():
     assert unsupported_figures("两区共新增970张养老床位。", CITATIONS, computations=(wrong,)) == ["970张"]
 
 
+def test_figures_of_the_cited_documents_title_and_section_are_supported():
+    table = Citation(doc_id="d2", doc_title="2020年2季度民政统计季报", section="（一）提供住宿的民政机构42个",
+                     text="养老机构34个。", start=0, end=8)
+    assert unsupported_figures("根据《2020年2季度民政统计季报》，养老机构34个。", (table,)) == []
+    assert unsupported_figures("（一）提供住宿的民政机构42个：养老机构34个。", (table,)) == []
+    assert unsupported_figures("根据《2020年3季度民政统计季报》，养老机构34个。", (table,)) == ["3"]
+
+
 def test_no_citations_means_every_figure_is_unsupported():
     assert unsupported_figures("新增200张养老床位。", ()) == ["200张"]
     assert unsupported_figures("文件中没有找到相关内容。", ()) == []
