@@ -23,6 +23,7 @@ from assistant.answer.figures import (
     fact_sentence,
     total_text,
 )
+from assistant.answer.matching import unit_matches
 from assistant.answer.templates import answer_rank, answer_templated
 from assistant.answer.text_answers import answer_text
 from assistant.answer.understanding import (
@@ -35,6 +36,7 @@ from assistant.answer.understanding import (
 from assistant.answer.verification import unsupported_figures
 from assistant.core.types import Answer, Candidate, Citation, Query, Turn
 from assistant.text.cleaning import blank_spans
+from assistant.text.lexicon import CONTRASTS
 from assistant.text.places import Place, gazetteer, place_names
 from assistant.text.time import question_years, writes_period_end
 
@@ -47,6 +49,7 @@ _WHAT = re.compile(r"什么|啥|哪个|哪些|哪一|哪家|哪项|哪类|哪种
 _ASKS_FIGURE = re.compile(r"多少|(?<!第)几(?!个方面)|比例|占比|百分之|多大|多高|多长")
 _WHICH_MOST = re.compile(r"(哪个|哪些|哪一|哪类|哪种|哪项)[^，。？]{0,12}最[多少高低快慢大小]")
 _WHICH = re.compile(r"谁|哪个|哪一|哪家|更多|更少|更高|更低|最多|最少|最高|最低")
+_PART = re.compile(r"其中|里面|当中|之中")
 _DIFF = re.compile(r"多了?多少|少了?多少|差多少|相差|差距|差了|高了?多少|低了?多少|增加了?多少|减少了?多少")
 
 
@@ -135,8 +138,26 @@ def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str
     # the last question first; what it carried follows when its own words name nothing (长宁呢？ after
     # 宝山呢？ after a full question), not when they replace it (其中跨区的呢？ after 离婚登记呢？)
     carried = prev.context and (_bare(prev) or not content_text(replace(prev, context=None)).strip())
-    said = f"{_unplaced(ctx, text)}\n{prev.context}" if carried else _unplaced(ctx, text)
+    last_words = _unplaced(ctx, text)
+    if _replaces(ctx, query, prev):
+        last_words = last_words.replace(prev.subject, " " * len(prev.subject))
+    said = f"{last_words}\n{prev.context}" if carried else last_words
     return replace(query, context=said)
+
+
+def _replaces(ctx: AnswerContext, query: Query, prev: Query) -> bool:
+    """村卫生室呢？ after 合肥有多少家医院？: a sibling of the last subject, counted in the unit the last
+    question asked, takes its place (医院 is not what is asked now). 床位呢？ after 中医类医院有多少个？ asks
+    something of the last subject, counted otherwise; 农村的呢？ is a side of it; 其中女医生呢 a part
+    of it: the last subject stays."""
+    if not (query.subject and prev.subject and prev.unit) or _PART.search(query.text):
+        return False
+    if query.subject in prev.subject or prev.subject in query.subject:
+        return False
+    if any(w in query.subject for pair in CONTRASTS for w in pair):
+        return False
+    return all(any(unit_matches(prev.unit, u) for u in ctx.subject_units.get(s, ()))
+               for s in (query.subject, prev.subject))
 
 
 def _unplaced(ctx: AnswerContext, text: str) -> str:

@@ -36,6 +36,7 @@ class AnswerContext:
     doc_places: dict[str, Place | None] = field(default_factory=dict)  # doc_id -> place
     facts_by_chunk: dict[str, list] = field(default_factory=dict)  # chunk_id -> its facts, in text order
     corpus_text: str = ""  # every passage, one per line: where abbreviations are looked up
+    subject_units: dict[str, set[str]] = field(default_factory=dict)  # a fact subject -> the units it is counted in
     _expanded: dict[str, str] = field(default_factory=dict, repr=False)
 
     def expand(self, content: str) -> str:
@@ -69,8 +70,11 @@ def build_context(index, settings: Settings) -> AnswerContext:
         held[c.place].update(c.years)
     known = {code for code in held if code}
     by_chunk: dict[str, list] = defaultdict(list)
+    units: dict[str, set[str]] = defaultdict(set)
     for f in index.facts:
         by_chunk[f.chunk_id].append(f)
+        if f.subject:
+            units[f.subject].add(f.unit)
     subjects = {f.subject for f in index.facts if f.subject and 2 <= len(f.subject) <= 16 and names_a_thing(f.subject)}
     vocabulary = tuple(sorted(subjects | set(DOMAIN_TERMS) | set(SYNONYMS), key=len, reverse=True))
     texts = (index.documents[f.doc_id].text[f.sentence_start:f.sentence_end] for f in index.facts)
@@ -88,5 +92,6 @@ def build_context(index, settings: Settings) -> AnswerContext:
         doc_places=doc_places,
         facts_by_chunk=dict(by_chunk),
         corpus_text="\n".join(c.text for c in index.chunks),
+        subject_units=dict(units),
     )
 
