@@ -13,6 +13,7 @@ from dataclasses import replace
 from assistant.answer.matching import is_bare_head, kind_named_before
 from assistant.answer.understanding import (
     ABSOLUTE_CHANGE,
+    ASKS_CHANGE,
     PlaceContext,
     explicit_intent,
     is_chitchat,
@@ -21,7 +22,7 @@ from assistant.answer.understanding import (
     unit_hint,
 )
 from assistant.core.types import Query, Turn
-from assistant.text.lexicon import SYNONYMS
+from assistant.text.lexicon import AGAINST_LAST_YEAR, MOVES, SYNONYMS
 from assistant.text.places import gazetteer
 
 _JOIN = re.compile(r"^(那么?|那)?(和|跟|与|同|加上|再加上|连同|对比|相比|比)")
@@ -37,11 +38,8 @@ def has_followup_marker(question: str) -> bool:
 
 
 # A subject that only says how something changed names nothing itself: 比上年增长了多少？
-_CHANGE_ONLY = re.compile(r"^(?:比上年|比去年|同比|环比|较上年)?(?:增长|增加|下降|减少|提高|降低|上升|变化|增幅|增速|降幅|涨幅|调整|上调)?"
+_CHANGE_ONLY = re.compile(f"^(?:{'|'.join(AGAINST_LAST_YEAR)})?(?:{MOVES}|变化|增幅|增速|降幅|涨幅|调整|上调)?"
                           r"(?:之前|以前|之后|以后)?$")  # 提高之前是多少？ names nothing either
-
-
-_ASKS_CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
 
 
 def _names_nothing(subject: str | None) -> bool:
@@ -132,7 +130,7 @@ def _inherit(cur: Query, prev: Query) -> Query:
         inherited.append("qualifier")
     # 同比降了多少？ asks a change, in % unless it names a unit: the last question's unit stays behind
     if unit_hint(cur.text) is None and same_subject and prev.unit and cur.unit != prev.unit \
-            and (not _ASKS_CHANGE.search(cur.text) or ABSOLUTE_CHANGE.search(cur.text)):
+            and (not ASKS_CHANGE.search(cur.text) or ABSOLUTE_CHANGE.search(cur.text)):
         fields["unit"] = prev.unit
         inherited.append("unit")
     places = fields.get("districts", cur.districts) or (fields.get("district", cur.district),)

@@ -18,7 +18,7 @@ from assistant.answer.understanding import ABSOLUTE_CHANGE
 from assistant.core.types import Fact, Query
 from assistant.ingest.subjects import FIGURE as _FIGURE
 from assistant.ingest.subjects import respective_item
-from assistant.text.lexicon import CONTRASTS, QUALIFIERS
+from assistant.text.lexicon import AGAINST_LAST_YEAR, CONTRASTS, MOVES, QUALIFIERS
 from assistant.text.numbers import UNITS
 
 CLAUSE_MARKS = "，；。：！？\n"
@@ -380,7 +380,7 @@ def _without(words: str | None, places: tuple[str, ...]) -> str | None:
 
 
 # How a figure moved, at the end of its subject (床位减少0.3万张): says nothing of what it counts.
-_MOVED = re.compile(r"(?:比上年|比去年|较上年|同比)?(?:增加|减少|增长|下降|上升|提高|降低|回落|扩大|缩小)$")
+_MOVED = re.compile(f"(?:{'|'.join(AGAINST_LAST_YEAR)})?(?:{MOVES})$")
 
 
 def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:

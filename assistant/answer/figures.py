@@ -24,7 +24,7 @@ from assistant.answer.features import (
 )
 from assistant.answer.matching import ScaledIdf, asked_unit, bigrams, canonicalize, question_content
 from assistant.answer.retrieval import search
-from assistant.answer.understanding import ABSOLUTE_CHANGE, unit_hint
+from assistant.answer.understanding import ABSOLUTE_CHANGE, ASKS_CHANGE, unit_hint
 from assistant.core.types import Citation, Fact, Query
 from assistant.ingest.facts import PEOPLE_ENDINGS
 from assistant.ingest.parts import paragraph_opening
@@ -36,7 +36,6 @@ POOL = 10  # retrieved passages whose figures are candidates
 PART_COVERAGE = 0.5  # a figure's own words must hold this much of the part a question asks about
 CONTEXT_WEIGHT = 0.5  # how much a follow-up's words from the conversation count beside its own
 _MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
-_CHANGE = re.compile(r"增长|增加|下降|减少|提高|降低|上升|涨|降|增幅|增速|降幅|同比|环比|比上年|比去年")
 _AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
 SHARE_UNITS = PERCENT_UNITS | {"成"}  # what can answer a share asked (features.SHARE_ASKED)
 
@@ -52,7 +51,7 @@ def asked_unit_of(ctx: AnswerContext, query: Query, carried: bool = True) -> str
     """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none;
     `carried`, whether a follow-up takes the last question's unit when its own words name none."""
     # 同比降了多少: not in the last question's unit; nor 营业利润多少 after 有多少家 (it names its own subject)
-    from_context = carried and bool(query.inherited) and (not _CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
+    from_context = carried and bool(query.inherited) and (not ASKS_CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
     if query.unit and "unit" not in query.inherited:
         from_context = False  # 适老化改造呢？ after 多少张家庭养老床位: its own subject is counted in 户, not 张
     last = (query.context or "").split("\n")[0]  # the last question; earlier ones follow on their own lines

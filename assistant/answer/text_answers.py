@@ -17,6 +17,7 @@ from assistant.answer.matching import bigrams, weighted_coverage
 from assistant.answer.retrieval import search
 from assistant.core.types import Answer, Citation, Query
 from assistant.ingest.sectioning import sentence_spans
+from assistant.text.lexicon import FALL_VERBS, RISE_VERBS
 
 POOL = 10
 RANK_WEIGHT = 0.3  # a sentence of the top passage gains this much over one of a far passage
@@ -25,8 +26,8 @@ SHORT_SENTENCE = 30  # a quoted sentence this short reads as a heading: the next
 _WHICH_ITEM = re.compile(r"哪个|哪些|哪一|哪类|哪种|哪家|哪项|什么")
 _SUPERLATIVE = re.compile(r"最([多少高低快慢大小])")
 _GROWTH = re.compile(r"增长|增速|增幅|涨|下降|降幅|减少")
-_FALL = re.compile(r"(?:下降|减少|降低|回落|下跌)[了约近]?$")
-_RISE = re.compile(r"(?:增长|增加|提高|上升|上涨)[了约近]?$")
+_FALL = re.compile(f"(?:{'|'.join(FALL_VERBS)})[了约近]?$")
+_RISE = re.compile(f"(?:{'|'.join(RISE_VERBS)})[了约近]?$")
 _LEANS = re.compile(r"^(?:比上年|同比|增长|下降|增加|减少|提高|降低|上升)")
 MIN_ITEMS = 3  # a sentence comparing fewer figures than this is not a list to rank
 LIST_UNIT_SHARE = 0.75  # a list's figures are this share or more in one unit (the others are labels)

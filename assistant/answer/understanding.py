@@ -237,6 +237,8 @@ def names_all_districts(text: str) -> bool:
 
 # 比上年多了多少 / 增加了多少: a change in the figure's own unit (1.5亿人次), not a rate
 ABSOLUTE_CHANGE = re.compile(r"(?:多|少|增加|减少)了?多少")
+# 增长了多少 / 同比降了多少 / 增幅: the question asks how a figure changed
+ASKS_CHANGE = re.compile("|".join((lexicon.MOVES, "涨", "降", "增幅", "增速", "降幅", *lexicon.AGAINST_LAST_YEAR)))
 
 
 def unit_hint(text: str) -> str | None:
@@ -378,7 +380,7 @@ _EDGE = "请几哪吗呢吧啊呀那这也还又谁要会能将在于的了是�
 
 
 # How a figure moved, not what it counts: a fact's subject that is only this (增长, 比上年下降) names nothing.
-_MOVEMENT = re.compile(r"比上年|比去年|较上年|同比|增长|下降|上升|减少|提高|降低|回落|上涨|下跌|增幅|降幅|分别|为|达")
+_MOVEMENT = re.compile("|".join((*lexicon.AGAINST_LAST_YEAR, lexicon.MOVES, "增幅", "降幅", "分别", "为", "达")))
 
 
 def names_a_thing(term: str) -> bool:

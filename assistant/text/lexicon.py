@@ -42,5 +42,10 @@ SUBJECT_VERBS: tuple[str, ...] = tuple(_DATA["subject_verbs"])
 PAIRED_COMPOUNDS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA.get("paired_compounds", {}).items()}
 # Pairs of words naming figures that never answer for each other (城镇 / 农村, 收入 / 支出).
 CONTRASTS: tuple[tuple[str, str], ...] = tuple((a, b) for a, b in _DATA.get("contrasts", ()))
+# How a figure moves: rise verbs, fall verbs, and words comparing with the year before (比上年, 同比).
+RISE_VERBS: tuple[str, ...] = tuple(_DATA["movement"]["rise"])
+FALL_VERBS: tuple[str, ...] = tuple(_DATA["movement"]["fall"])
+AGAINST_LAST_YEAR: tuple[str, ...] = tuple(_DATA["movement"]["against_last_year"])
+MOVES = "|".join(RISE_VERBS + FALL_VERBS)  # a regex alternation of both
 # Domain terms too broad to be what a question is about when a narrower term is present.
 GENERIC_TERMS: frozenset[str] = frozenset(_DATA["generic_terms"])
