@@ -69,10 +69,14 @@ def asked_unit_of(ctx: AnswerContext, query: Query, carried: bool = True) -> str
 def counts_people(query: Query) -> bool:
     """Whether the question asks how many people (农村特困人员有多少？): its subject names people
     (人员, 居民, 儿童, 志愿者, 对象), it names no unit and no money. Only a count of people or households
-    (PEOPLE_UNITS) answers it: never 元, nor 岁 (80岁以上的老人), nor a share."""
+    (PEOPLE_UNITS) answers it: never 元, nor 岁 (80岁以上的老人), nor a share. A follow-up's money words
+    may stand in the question it follows (比上年增长了多少？ after 城镇常住居民人均消费支出多少？), and a
+    change asked in no unit (增长了多少) may be a rate."""
     subject = query.subject or ""
     names_people = bool(subject) and (subject[-1] in PEOPLE_ENDINGS or subject.endswith(("对象", "人口")))
-    return names_people and query.unit is None and not _MONEY_WORDS.search(query.text)
+    rate_of_change = ASKS_CHANGE.search(query.text) and not ABSOLUTE_CHANGE.search(query.text)
+    return names_people and query.unit is None and not rate_of_change \
+        and not _MONEY_WORDS.search(f"{query.text}\n{query.context or ''}")
 
 
 _OF_THE_REST = re.compile(r"(?:其余|其他|另外)(?:\d+|[一二两三四五六七八九十几]+)?个?(?:县|区|市|镇|乡|街道)")
@@ -82,7 +86,7 @@ _BEFORE_ASKED = re.compile(r"(?:提高|调整|上调|提升|增加|改造|改革
 _MEAN_ASKED = re.compile(r"年均|平均|每年|期间|以来|五年|几年")
 _REST_ASKED = re.compile(r"其余|其他|另外|别的")
 PEOPLE_UNITS = frozenset({"人", "人次", "名", "位", "户", "户次", "对"})
-_MONEY_WORDS = re.compile(_MONEY.pattern + r"|收入|支出|工资|消费|价格|补贴|补助|救助金|保障金|标准|费用|预算|钱")
+_MONEY_WORDS = re.compile(_MONEY.pattern + r"|收入|支出|工资|费|价格|补贴|补助|救助金|保障金|标准|预算|钱")
 
 
 def content_text(query: Query, known: Container[str] | None = None, canonical: bool = True) -> str:
@@ -343,6 +347,8 @@ def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query, where: str | Non
     year = f"{fact.year}年" if fact.year else (f"{query.year}年" if query.year else "")
     plan = "计划" if (doc.meta.doc_type or "").endswith("要点") and "计划" not in (fact.qualifier or "") else ""
     what = fact.subject or query.subject or "相关数字"
+    if who and what.startswith(who) and len(what) > len(who):
+        what = what[len(who):]  # 慈溪市2019年城镇常住居民…, not 慈溪市2019年慈溪市城镇常住居民…
     qual = fact.qualifier or ""
     if qual and what.startswith(qual):
         qual = ""

@@ -24,11 +24,16 @@ def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
     return fused
 
 
+def _asked_districts(query: Query, known_districts: set[str]) -> set[str]:
+    """The places the question names that the corpus holds (one it does not hold filters nothing)."""
+    asked = set(query.districts) or ({query.district} if query.district else set())
+    return asked & known_districts
+
+
 def metadata_weight(chunk: Chunk, query: Query, known_districts: set[str]) -> float:
     """How much a chunk's district and year agree with the question's (1.0 when nothing is asked)."""
     weight = 1.0
-    asked = set(query.districts) or ({query.district} if query.district else set())
-    asked &= known_districts  # a district the corpus does not hold filters nothing
+    asked = _asked_districts(query, known_districts)
     if asked and chunk.district and chunk.district not in asked:
         weight *= OTHER_DISTRICT
     years = set(query.years) or ({query.year} if query.year else set())
@@ -57,6 +62,12 @@ def search(index, embedder, text: str, k: int = 5, query: Query | None = None) -
 
     fused = rrf([dense_rank, kw_rank])
     known = set(index.districts())
+    if asked := _asked_districts(query, known):
+        # among many places' documents, the asked place's best keyword passages may rank below the pool:
+        # they come in with their rank among that place's passages (none is added where one place is held)
+        inside = np.array([c.district in asked for c in index.chunks])
+        for rank, pos in enumerate(_top_positions(np.where(inside, kw_scores, 0), pool), start=1):
+            fused.setdefault(pos, 1.0 / (RRF_K + rank))
     scored = [(pos, s * metadata_weight(index.chunks[pos], query, known)) for pos, s in fused.items()]
     scored.sort(key=lambda p: -p[1])
     return [

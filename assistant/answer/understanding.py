@@ -419,6 +419,22 @@ def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
     return max(asked or runs, key=len) if runs else None
 
 
+def _head_after(text: str, end: int, blocked: list[tuple[int, int]]) -> str:
+    """在岗人员 of 残疾人康复机构在岗人员有多少: people named right after a known term are what is counted,
+    the term whose they are (its 机构 would ask 家). "" when the words after it name no people."""
+    import jieba.posseg
+
+    from assistant.ingest.facts import PEOPLE_ENDINGS
+
+    run = re.match(f"[{_CJK}]*", text[end:])[0]
+    if stop := re.search(f"{_NOISE.pattern}|[的有是和与及为]", run):
+        run = run[:stop.start()]
+    if len(run) < 2 or run[-1] not in PEOPLE_ENDINGS or any(s < end + len(run) and end < e for s, e in blocked):
+        return ""
+    words = jieba.posseg.lcut(run)
+    return run if len(words[-1].word) > 1 and words[-1].flag[0] in "nj" else ""
+
+
 def _subject(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, ...]):
     """The thing asked about in the documents' wording, whether a known term named it, and the
     spans of every known term in the question."""
@@ -436,6 +452,8 @@ def _subject(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, .
     if rate := re.match(f"[{_CJK}]{{0,8}}?率", text[end:]):  # 养老护理员 + 持证率
         if not _NOISE.search(rate[0]):
             return subject + rate[0], True, spans
+    if head := _head_after(text, end, blocked):
+        return subject + head, True, spans
     if subject.endswith("床位"):  # 养老床位护理型的占比 → 护理型床位
         outside = text[:start] + "|" + text[end:]
         for term in _term_table(vocabulary)[2]:

@@ -108,12 +108,25 @@ def test_a_whole_gives_way_to_the_side_asked_in_its_sentence():
     ("特困人员救助供养资金有多少？", "特困人员救助供养资金", None, False),
     ("低保对象有多少户？", "低保对象", "户", False),          # a unit named: that decides
     ("城镇居民人均可支配收入是多少？", "城镇居民", None, False),  # money asked
+    ("农村特困人员比上年增长了多少？", "农村特困人员", None, False),  # a change in no unit: maybe a rate
+    ("农村特困人员比上年增加了多少？", "农村特困人员", None, True),
+    ("城市特困人员的基本生活费提到多少？", "城市特困人员", None, False),  # 生活费, 护理费: money
 ])
 def test_a_question_counting_people(question, subject, unit, people):
     from assistant.answer.figures import counts_people
     from assistant.core.types import Query
 
     assert counts_people(Query(text=question, subject=subject, unit=unit)) is people
+
+
+def test_a_follow_up_counts_people_unless_the_question_it_follows_asks_money():
+    from assistant.answer.figures import counts_people
+    from assistant.core.types import Query
+
+    def follow_up(context: str) -> Query:
+        return Query(text="那农村的呢？", subject="农村常住居民", context=context)
+    assert not counts_people(follow_up("城镇常住居民人均消费支出多少？"))
+    assert counts_people(follow_up("城镇常住居民有多少？"))
 
 
 def _in_sentence(text, written, p):

@@ -231,3 +231,16 @@ def test_an_explicit_query_overrides_what_the_text_says(tiny):
 def test_an_empty_index_returns_no_hits():
     empty = LoadedIndex(manifest={}, documents=[], chunks=[], facts=[], vector_store=None, keyword_index=None)
     assert search(empty, CharHashEmbedder(), "普陀2024年新增多少养老床位？", k=5) == []
+
+
+def test_the_asked_places_keyword_passages_come_in_below_the_pool(tiny, monkeypatch):
+    """Among many places' documents the asked place's passages may rank below the pool taken from each
+    ranking; they still come in, with their rank among that place's passages."""
+    import assistant.answer.retrieval as retrieval
+
+    index, embedder = tiny
+    monkeypatch.setattr(retrieval, "POOL", 1)  # as if every other place's passages filled the pool
+    hits = search(index, embedder, "长宁新增多少养老床位？", k=5)
+    assert "长宁区" in {h.chunk.district for h in hits}
+    hits = search(index, embedder, "新增多少养老床位？", k=5)  # no place asked: the pools alone
+    assert len(hits) <= 2

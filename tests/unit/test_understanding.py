@@ -202,6 +202,8 @@ PARSE = [
     ("深圳有多少个社区", "深圳市", _, _, "个", "社区", "lookup"),
     ("深圳有多少个街道", "深圳市", _, _, "个", "街道", "lookup"),
     ("静安有多少个居委会", "静安区", _, _, "个", "居委会", "lookup"),
+    # people named after a known term are what is counted (not the term's 机构, counted in 家)
+    ("广东省2022年残疾人康复机构在岗人员有多少", "广东省", 2022, _, _, "残疾人康复机构在岗人员", "lookup"),
     # subjects through synonyms
     ("普陀2024年养老院床位新增多少", "普陀区", 2024, "新增", "张", "养老床位", "lookup"),
     ("长宁有多少个助餐点", "长宁区", _, _, "个", "社区老年助餐服务场所", "lookup"),
