@@ -127,6 +127,8 @@ def _as_read(quote: str) -> str:
     if quote.count("|") >= 2:
         rows = [split_pipe_row(line) for line in lines]
         if all(r is not None for r in rows):
+            if any(sum(map(is_figure, r)) >= 2 for r in rows):
+                return quote  # its figures are read against a header it does not hold: matched cell by cell
             return "".join(row_sentence(r) for r in rows).rstrip("。：")
     laid = [layout_cells(line) for line in lines]
     if any(r is None or len(r) < 2 for r in laid):
@@ -192,7 +194,7 @@ def check_quotes(questions: Iterable[GoldQuestion], documents: Sequence[Document
             if doc is not None and doc not in keys:
                 raise BadInputFile(f"评测题 {q.id} 的 doc《{doc}》不在语料中：请写语料目录里的文件名。")
             where = [keys[doc]] if doc else list(keys.values())
-            if not any(match_key(quote) in key for key in where):
+            if not any(_in_key(quote, key) for key in where):
                 raise BadInputFile(f"评测题 {q.id} 的引文在{('《' + doc + '》') if doc else '语料'}中找不到："
                                    f"“{quote}”。请按清洗后的文本逐字复制。")
 
@@ -215,6 +217,16 @@ def match_key(text: str) -> str:
     return re.sub(r"[\s#*]", "", normalize_line(normalize_chars(text)))
 
 
+def _in_key(quote: str, key: str) -> bool:
+    """Whether the quote stands in a text's match key; a quote copied from a table row (a | b | c) stands
+    where its cells do, in order (the cleaned text reads the row against its header: 60周岁及以上32338万人，
+    比重23.0%)."""
+    cells = [match_key(c) for c in re.split(r"[|\n]", quote) if c.strip()] if "|" in quote else []
+    if len(cells) < 2:
+        return match_key(quote) in key
+    return bool(re.search(".{0,16}?".join(re.escape(c) for c in cells), key))
+
+
 def passage_match(quote: str, text: str) -> bool:
     """True when `text` holds the quote, or one unbroken run of at least OVERLAP of it with a whole figure.
 
@@ -224,7 +236,7 @@ def passage_match(quote: str, text: str) -> bool:
     q, t = match_key(quote), match_key(text)
     if not q or not t:
         return False
-    if q in t:
+    if _in_key(quote, t):
         return True
     m = SequenceMatcher(None, q, t, autojunk=False).find_longest_match(0, len(q), 0, len(t))
     if m.size < OVERLAP * len(q):

@@ -63,6 +63,18 @@ def header_columns(cells: list[str]) -> list[str] | None:
     return [c for c in cells[1:] if c not in _UNIT_COLUMNS and c not in _ID_COLUMNS]
 
 
+_BRACKETED_UNIT = re.compile(r"^(?P<label>.+?)[（(](?P<unit>[^（）()]{1,6})[）)]$")
+
+
+def column_unit(column: str) -> tuple[str, str]:
+    """A header column that names its unit in brackets (年末数（万人）, 比重（%）, 金额(亿元)) as (年末数, 万人);
+    (column, "") for any other."""
+    m = _BRACKETED_UNIT.match(column)
+    if m and (is_unit(m["unit"]) or m["unit"] in ("%", "‰")):
+        return m["label"], m["unit"]
+    return column, ""
+
+
 def row_sentence(cells: list[str], columns: list[str] | None = None) -> str:
     """One table row as text: name + figure + unit for a figure row, a label for a group row, the
     cells joined by ， for anything else (a header, a row of several figures without a header).
@@ -81,17 +93,19 @@ def row_sentence(cells: list[str], columns: list[str] | None = None) -> str:
         return f"{name}：" if not _NUMBER.fullmatch(name) else name
     if len(units) <= 1 and len(rest) == len(figures) + len(units) and figures and (
             len(figures) == 1 or (columns and len(figures) <= len(columns))):
-        unit = units[0] if units else ""
         said = []
         for i, figure in enumerate(figures):
             figure = figure.replace(",", "")
-            column = columns[i] if columns and len(figures) > 1 else ""
+            column, column_said = column_unit(columns[i]) if columns and i < len(columns) else ("", "")
+            unit = units[0] if units else column_said  # the row's unit cell, else its column's (年末数（万人）)
+            if figure.endswith("%") or (unit == "%" and figure.endswith(unit)):
+                unit = ""
             if i == 0:
-                said.append(f"{name}{figure}{unit if not figure.endswith('%') else ''}")
-            elif _CHANGE_COLUMN.search(column):
+                said.append(f"{name}{figure}{unit}")
+            elif _CHANGE_COLUMN.search(column) and not column_said:
                 said.append(f"{column}{figure}{'' if figure.endswith('%') else '%'}")
             else:
-                said.append(f"{column}{figure}{unit if not figure.endswith('%') else ''}")
+                said.append(f"{column}{figure}{unit}")
         return "，".join(said) + "。"
     if units and not figures and len(rest) == len(units):
         return f"{name}（{units[0]}）。"  # the table leaves the figure blank

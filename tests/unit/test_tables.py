@@ -32,6 +32,13 @@ def test_a_pipe_table_in_a_text_file_becomes_sentences():
     assert "养老机构712个。" in text and "|" not in text and "正文一句。" in text
 
 
+def test_a_header_column_naming_its_unit_gives_the_rows_figures_that_unit():
+    rows = [["指标", "年末数（万人）", "比重（%）"], ["全国人口", "1,000", "100.0"], ["60周岁及以上", "230", "23.0"]]
+    assert table_lines(rows)[1:] == ["全国人口1000万人，比重100.0%。", "60周岁及以上230万人，比重23.0%。"]
+    rows = [["指标名称", "单位", "数量（个）"], ["养老机构", "", "12"]]
+    assert table_lines(rows)[1:] == ["养老机构12个。"]
+
+
 def test_a_line_with_one_bar_is_no_table():
     assert split_pipe_row("甲|乙") is None
 
@@ -41,6 +48,16 @@ def test_a_gold_quote_copied_from_table_rows_is_read_as_the_rows_are():
 
     assert _as_read("养老机构 | 个 | 712 |\n孤儿 | 万人 | 0.3") == "养老机构712个。孤儿0.3万人"
     assert _as_read("新增床位200张") == "新增床位200张"
+    several = "60周岁及以上 | 230 | 23.0"  # read against a header the quote does not hold
+    assert _as_read(several) == several
+
+
+def test_a_quote_of_a_row_with_several_figures_is_found_cell_by_cell():
+    from assistant.eval.scoring import passage_match
+
+    read = "60周岁及以上230万人，比重23.0%。其中：65周岁及以上150万人，比重15.0%。"
+    assert passage_match("60周岁及以上 | 230 | 23.0", read)
+    assert not passage_match("60周岁及以上 | 150 | 23.0", read)
 
 
 # A statistics table laid out with spaces, as PDF and web pages extract it (made-up figures).
