@@ -29,7 +29,7 @@ from assistant.core.types import Citation, Fact, Query
 from assistant.ingest.facts import PEOPLE_ENDINGS
 from assistant.ingest.parts import paragraph_opening
 from assistant.text.numbers import format_quantity
-from assistant.text.places import Place, gazetteer, place_names
+from assistant.text.places import Place, find_places, gazetteer, place_names
 from assistant.text.time import written_period
 
 POOL = 10  # retrieved passages whose figures are candidates
@@ -128,6 +128,16 @@ def _place_ok(fact: Fact, place: Place | None, mention: str | None, sentence: st
     return place is None or fact.place == place.code
 
 
+def _of_a_place_inside(ctx: AnswerContext, doc_text: str, fact: Fact, place: Place | None) -> bool:
+    """张家界入境游客增长32.5% in 湖南's report, asked of 湖南: the figure's own words name a place inside
+    the asked one, so it is that place's figure, not the asked place's."""
+    if place is None:
+        return False
+    own = own_stretch(doc_text, fact.start, fact.end)
+    return any(m.relative is None and m.place.code != place.code and m.place.within(place)
+               for m in find_places(own, gazetteer(), known=ctx.held.keys()))
+
+
 def _mention_owners(doc_text: str, facts: list[Fact], mention: str | None) -> set[str]:
     """Of the figures of one passage, those whose own stretch names `mention` (淳安县 in “桐庐县、淳安县、
     建德市…分别为346天、354天、355天” owns 354天): where a sentence gives the place's own figure,
@@ -218,7 +228,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         owned |= {(_period(doc.text, f), f.unit) for f in facts if f.fact_id in owners}
         for f in facts:
             sentence = doc.text[slice(*_period(doc.text, f))] if mention else ""
-            if not (_place_ok(f, place, mention, sentence) and year_ok(ctx, f, q)):
+            if not (_place_ok(f, place, mention, sentence) and year_ok(ctx, f, q)) \
+                    or _of_a_place_inside(ctx, doc.text, f, place):
                 continue
             if f.fact_id not in owners and (clause_of[f.fact_id] in owned
                                              or (_period(doc.text, f), f.unit) in owned):

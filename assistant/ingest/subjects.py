@@ -24,8 +24,8 @@ RESPECTIVE = "分别"
 # Qualifier surface forms -> canonical key, longest first. 以上 is read after the figure only.
 SURFACES = sorted(((s, key) for key, forms in QUALIFIERS.items() for s in forms if s != "以上"),
                   key=lambda p: -len(p[0]))
-# A surface followed by these is part of a noun, not a qualifier: 政策覆盖对象, 覆盖面, 新开区.
-NOUN_SUFFIXES = ("对象", "率", "面", "区", "范围")
+# A surface followed by these is part of a noun, not a qualifier: 政策覆盖对象, 覆盖面, 新开区, 工业增加值.
+NOUN_SUFFIXES = ("对象", "率", "面", "区", "范围", "值")
 
 AGE_UNITS = ("岁", "周岁")  # 80周岁以上: an age bound, not a count of people
 NOUN_UNITS = ("镇", "街镇")  # 两镇: the classifier is itself the thing counted
@@ -107,7 +107,10 @@ def previous_clause(text: str, c0: int, s0: int) -> int:
 def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> tuple[str | None, bool]:
     """The thing a figure counts, and whether it was taken from outside the figure's own clause."""
     subject, borrowed = _subject(text, q, head, prev)
-    return _part(text, q, head) or subject, borrowed
+    part = _part(text, q, head)
+    if part and is_bare(part):  # 其中接待入境游客240万人次、增长19.1%: a change names no part, it measures its neighbour
+        return subject, borrowed
+    return part or subject, borrowed
 
 
 def _part(text: str, q: Quantity, head: int) -> str | None:

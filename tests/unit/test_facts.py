@@ -379,3 +379,19 @@ def test_a_plan_written_as_its_end_dates_the_figure_in_its_clause_with_the_plans
     text = "持证率由“十三五”末期的21.52%提升至27%，目前有持证人员538人。“十四五”期间新增500张。"
     assert [fact_year(text, text.index(w), None) for w in ("21.52%", "27%", "538人", "500张")] \
         == [2020, None, None, None]
+
+
+def test_value_added_is_a_noun_not_a_qualifier():
+    """工业增加值: 增加 is part of the noun (as 覆盖 of 覆盖面), so its figures are not 新增."""
+    text = "全年工业增加值提升到1.6万亿元，服务业增加值增长5%。"
+    doc = _doc(text, (2025,))
+    facts = _by_written(extract_facts(doc, _chunks(doc, len(text))))
+    assert facts["1.6万亿元"].qualifier is None and "工业增加值" in facts["1.6万亿元"].subject
+    assert facts["5%"].subject.startswith("服务业增加值")
+
+
+def test_a_change_in_a_clause_of_parts_measures_the_part_before_it():
+    text = "其中接待入境游客240万人次、增长19.1%。"
+    doc = _doc(text, (2025,))
+    facts = _by_written(extract_facts(doc, _chunks(doc, len(text))))
+    assert facts["19.1%"].subject == facts["240万人次"].subject == "接待入境游客"

@@ -199,3 +199,24 @@ def test_a_figure_its_sentence_says_changed_gives_way_to_what_it_became():
     assert without_superseded([before, after], threshold=0.05) == [after]
     unlikely = cand("5.3%", 0.01, 0.0)  # what it became does not answer: the earlier figure stays
     assert without_superseded([before, unlikely], threshold=0.05) == [before, unlikely]
+
+
+def test_a_figure_whose_own_words_name_a_place_inside_the_asked_one_is_that_places():
+    from types import SimpleNamespace
+
+    from assistant.answer.figures import _of_a_place_inside
+    from assistant.core.types import Fact
+    from assistant.text.places import gazetteer
+
+    text = "全省接待入境游客增长19.1%，张家界入境游客增长32.5%。"
+    hunan = next(p for p in gazetteer().by_code.values() if p.name == "湖南省")
+    ctx = SimpleNamespace(held={hunan.code: {2025}})
+
+    def fact(written: str) -> Fact:
+        start = text.index(written)
+        return Fact(fact_id=written, chunk_id="c", doc_id="d", value=0.0, unit="%", as_written=written,
+                    qualifier=None, subject=None, district="湖南省", place=hunan.code, year=2025,
+                    start=start, end=start + len(written), sentence_start=0, sentence_end=len(text))
+    assert _of_a_place_inside(ctx, text, fact("32.5%"), hunan)
+    assert not _of_a_place_inside(ctx, text, fact("19.1%"), hunan)  # 全省 is the asked place itself
+    assert not _of_a_place_inside(ctx, text, fact("32.5%"), None)
