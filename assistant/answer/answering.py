@@ -18,7 +18,6 @@ from assistant.answer.dialogue import resolve
 from assistant.answer.figures import (
     candidates,
     cite_fact,
-    content_text,
     difference_text,
     fact_sentence,
     total_text,
@@ -136,8 +135,9 @@ def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str
         return query
     prev = understand(ctx, text, history[-3:-1])
     # the last question first; what it carried follows when its own words name nothing (长宁呢？ after
-    # 宝山呢？ after a full question), not when they replace it (其中跨区的呢？ after 离婚登记呢？)
-    carried = prev.context and (_bare(prev) or not content_text(replace(prev, context=None)).strip())
+    # 宝山呢？ after a full question; 要提升到多少？ names only a movement: it took its subject), not when they
+    # replace it (其中跨区的呢？ after 离婚登记呢？)
+    carried = prev.context and (_bare(prev) or "subject" in prev.inherited)
     last_words = _unplaced(ctx, text)
     if _replaces(ctx, query, prev):
         last_words = last_words.replace(prev.subject, " " * len(prev.subject))

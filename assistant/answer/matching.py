@@ -38,7 +38,7 @@ _QUOTES = re.compile(r"[“”‘’\"'《》「」『』]")
 # Words (whole jieba tokens) that shape a question but name nothing the documents count.
 _QUESTION_WORDS = frozenset(
     "多少 几 哪个 哪些 哪家 哪里 哪 什么 啥 怎么 怎样 如何 是不是 有没有 请问 一共 总共 合计 加起来 大概 大约 "
-    "现在 目前 如今 准备 打算 计划 要 想 知道 告诉 一下 呢 吗 吧 啊 呀 那么 那 了 的 是 有 在 给 能 会 到底 左右 "
+    "现在 目前 如今 已经 准备 打算 计划 要 想 知道 告诉 一下 呢 吗 吧 啊 呀 那么 那 了 的 是 有 在 给 能 会 到底 左右 "
     "上下 以来 期间 今年 去年 明年 底 全年 年内 年 区 市 里 里面 其中 个 达到 达 做到 做 搞 办 弄 叫 名字 名称 "
     "称为 谁 跟 用来 推 推出 开展 开 建 设 共 多 少 多大 多高 目标 要求 争取 预计 提到 提 到 上 下 后 以后 "
     "之后 年底 年末 末 一年 每年 全 全部 总 人 位 名 家 张 户 对 ？ ? "
@@ -123,6 +123,9 @@ def bigrams(text: str, chars: bool = False) -> set[str]:
     return out
 
 
+_WHEN_OR_HOW = re.compile(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}")
+
+
 def question_content(query: Query, with_context: bool = True, known: Container[str] | None = None,
                      canonical: bool = True) -> str:
     """The question less its places, years and question words: what is being asked about (in the
@@ -144,9 +147,9 @@ def question_content(query: Query, with_context: bool = True, known: Container[s
     text = canonicalize(text, known) if canonical else text
     if context:  # what the conversation carries is read in the documents' wording either way
         text += " " + canonicalize(_ALL_TOGETHER.sub(" ", context), known)
-    words = [w for w in tokenize(text) if w not in drop and w not in _QUESTION_WORDS
-             and not re.fullmatch(r"(?:19|20)?\d{2}年|十[一二三四五]五|第?几\w{0,2}|多少\w{0,2}", w)]
-    words += re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays whole: “六个老有”
+    words = [w for w in tokenize(text) if w not in drop and w not in _QUESTION_WORDS and not _WHEN_OR_HOW.fullmatch(w)]
+    words += [w for w in re.findall(r"[“\"‘']([^”\"’']{2,12})[”\"’']", query.text)  # a quoted term stays
+              if not _WHEN_OR_HOW.fullmatch(w)]  # whole: “六个老有”; a quoted period (“十四五”) is when, not what
     # a word jieba does not know keeps its characters' pairs (上云率 → 上云, 云率), less any place in it and
     # any pair the corpus never writes (帮我算 → nothing: an unseen pair would only dilute the rest)
     for run in unknown_runs(text):

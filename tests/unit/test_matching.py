@@ -140,3 +140,11 @@ def test_question_content_leaves_out_a_year_in_any_writing(text):
 
     assert question_content(Query(text=text, district="长宁区")).strip() == ""
 
+
+
+def test_a_quoted_plan_period_is_when_not_what():
+    """“六个老有” stays whole as a quoted term; “十四五” quoted is still a time, and 已经 a filler."""
+    from assistant.core.types import Query
+
+    assert question_content(Query(text="山东“十四五”末已经是多少了？", district="山东省")).strip() == ""
+    assert "六个老有" in question_content(Query(text="“六个老有”是什么"))
