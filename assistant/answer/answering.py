@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from assistant.answer.context import AnswerContext
 from assistant.answer.dialogue import resolve
+from assistant.answer.features import PART_WORDS
 from assistant.answer.figures import (
     candidates,
     cite_fact,
@@ -48,7 +49,7 @@ _WHAT = re.compile(r"什么|啥|哪个|哪些|哪一|哪家|哪项|哪类|哪种
 _ASKS_FIGURE = re.compile(r"多少|(?<!第)几(?!个方面)|比例|占比|百分之|多大|多高|多长")
 _WHICH_MOST = re.compile(r"(哪个|哪些|哪一|哪类|哪种|哪项)[^，。？]{0,12}最[多少高低快慢大小]")
 _WHICH = re.compile(r"谁|哪个|哪一|哪家|更多|更少|更高|更低|最多|最少|最高|最低")
-_PART = re.compile(r"其中|里面|当中|之中")
+_PART = re.compile("|".join(PART_WORDS))
 _DIFF = re.compile(r"多了?多少|少了?多少|差多少|相差|差距|差了|高了?多少|低了?多少|增加了?多少|减少了?多少")
 
 

@@ -63,7 +63,8 @@ FEATURES = (
     "own_dense", "own_dense_gap",
 )
 # A question's focus: 信访投诉里涉水的有多少 → 涉水; 其中农村居民的呢 → 农村居民 (general grammar).
-_FOCUS = re.compile(r"(?:里面|当中|之中|其中|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
+PART_WORDS = ("里面", "当中", "之中", "其中")  # words that ask a part of a whole
+_FOCUS = re.compile("(?:" + "|".join(PART_WORDS) + r"|里|中)[，,]?(?:的)?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)的?(?:有|是|占|为)?"
                     r"(?:多少|几|呢|多大|比例|占比)")
 _MODIFIER = re.compile(r"([\u4e00-\u9fff]{2,8})的[\u4e00-\u9fff]{2,10}?(?:是|有|为)?(?:多少|几|呢)")
 # The words just before the question word: 已经销号多少件 → 销号.

@@ -13,6 +13,7 @@ from assistant.answer.matching import DOC_SAYS, counted_in, is_bare_head, kind_n
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Query
+from assistant.ingest.facts import PEOPLE_ENDINGS
 from assistant.ingest.subjects import closes_noun, opens_noun
 from assistant.text import lexicon
 from assistant.text.places import Place, find_places, gazetteer
@@ -422,17 +423,12 @@ def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
 def _head_after(text: str, end: int, blocked: list[tuple[int, int]]) -> str:
     """在岗人员 of 残疾人康复机构在岗人员有多少: people named right after a known term are what is counted,
     the term whose they are (its 机构 would ask 家). "" when the words after it name no people."""
-    import jieba.posseg
-
-    from assistant.ingest.facts import PEOPLE_ENDINGS
-
     run = re.match(f"[{_CJK}]*", text[end:])[0]
     if stop := re.search(f"{_NOISE.pattern}|[的有是和与及为]", run):
         run = run[:stop.start()]
     if len(run) < 2 or run[-1] not in PEOPLE_ENDINGS or any(s < end + len(run) and end < e for s, e in blocked):
         return ""
-    words = jieba.posseg.lcut(run)
-    return run if len(words[-1].word) > 1 and words[-1].flag[0] in "nj" else ""
+    return run if closes_noun(run) else ""
 
 
 def _subject(text: str, blocked: list[tuple[int, int]], vocabulary: tuple[str, ...]):

@@ -276,3 +276,14 @@ def test_a_share_is_asked_by_zhan_as_by_zhanbi(question, share):
     from assistant.answer.features import SHARE_ASKED
 
     assert bool(SHARE_ASKED.search(question)) == share
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("长宁结婚登记里面跨省的有多少对？", "跨省"),
+    ("信访投诉里涉水的有多少", "涉水"),
+    ("其中农村居民的呢", "农村居民"),
+])
+def test_a_questions_focus_is_the_part_it_asks_of_a_whole(question, focus):
+    from assistant.answer.features import _FOCUS
+
+    assert _FOCUS.search(question).group(1) == focus
