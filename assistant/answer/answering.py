@@ -137,8 +137,9 @@ def _with_context(ctx: AnswerContext, query: Query, history: Sequence[Turn | str
     prev = understand(ctx, text, history[-3:-1])
     # the last question first; what it carried follows when its own words name nothing (长宁呢？ after
     # 宝山呢？ after a full question; 要提升到多少？ names only a movement: it took its subject), not when they
-    # replace it (其中跨区的呢？ after 离婚登记呢？)
-    carried = prev.context and (_bare(prev) or "subject" in prev.inherited)
+    # replace it (其中跨区的呢？ after 离婚登记呢？); nor when they only narrow it to a part
+    # (城镇的呢？ after 其中农村居民的呢？ after 居民人均可支配收入增长多少？: still the 收入)
+    carried = prev.context and (_bare(prev) or "subject" in prev.inherited or _narrows(prev))
     last_words = _unplaced(ctx, text)
     if _replaces(ctx, query, prev):
         last_words = last_words.replace(prev.subject, " " * len(prev.subject))
@@ -159,6 +160,12 @@ def _replaces(ctx: AnswerContext, query: Query, prev: Query) -> bool:
         return False
     return all(any(unit_matches(prev.unit, u) for u in ctx.subject_units.get(s, ()))
                for s in (query.subject, prev.subject))
+
+
+def _narrows(query: Query) -> bool:
+    """A follow-up that asks a part (其中…) of what it carried. (A side, 农村的呢？, may swap the whole:
+    离婚登记呢？ after 结婚登记…, so it does not count.)"""
+    return bool(query.context) and bool(_PART.search(query.text))
 
 
 def _unplaced(ctx: AnswerContext, text: str) -> str:

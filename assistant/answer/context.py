@@ -68,6 +68,9 @@ def build_context(index, settings: Settings) -> AnswerContext:
         doc_places[d.doc_id] = gaz.get(d.meta.place)
     for c in index.chunks:  # a compilation's parts add their own years
         held[c.place].update(c.years)
+    for f in index.facts:  # and a figure its text dates (从2020年的3.68万亿元增长到…) its year
+        if f.year:
+            held[f.place].add(f.year)
     known = {code for code in held if code}
     by_chunk: dict[str, list] = defaultdict(list)
     units: dict[str, set[str]] = defaultdict(set)

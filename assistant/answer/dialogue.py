@@ -38,7 +38,9 @@ def has_followup_marker(question: str) -> bool:
 
 
 # A subject that only says how something changed names nothing itself: 比上年增长了多少？
-_CHANGE_ONLY = re.compile(f"^(?:{'|'.join(AGAINST_LAST_YEAR)})?(?:{MOVES}|变化|增幅|增速|降幅|涨幅|调整|上调)?"
+# (预期增长多少？ too: how a target is set says nothing of what it is set for)
+_CHANGE_ONLY = re.compile(f"^(?:预期|预计|计划|目标|力争|争取)?(?:{'|'.join(AGAINST_LAST_YEAR)})?"
+                          f"(?:{MOVES}|变化|增幅|增速|降幅|涨幅|调整|上调)?"
                           r"(?:之前|以前|之后|以后)?$")  # 提高之前是多少？ names nothing either
 
 

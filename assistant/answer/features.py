@@ -99,9 +99,10 @@ class Asked:
 
 
 def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[str, ...] = (),
-             alternative: str | None = None) -> Asked:
-    """The question's side of the signals; `alternative`, the content in the question's own words
-    when synonyms changed it (a figure is matched against the wording that suits it best)."""
+             alternatives: tuple[str, ...] = ()) -> Asked:
+    """The question's side of the signals; `alternatives`, other wordings of its content (in the
+    question's own words where synonyms changed it, without its light verbs): a figure is matched
+    against the wording that suits it best."""
     focus = _FOCUS.search(query.text) or _MODIFIER.search(query.text)
     focus_text = focus.group(1) if focus else ""
     narrowed = _narrowed_part(query)
@@ -112,10 +113,13 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
     head = _HEAD.search(query.text)
     # 2026年的目标呢？ after 生产总值增长了多少？ asks the change its inherited subject names
     asking = f"{query.text} {query.subject}" if "subject" in query.inherited and query.subject else query.text
+    if "context" in query.inherited and query.context and not _asks_a_kind(query.text, unit):
+        # 广西外贸进出口呢？ after 云南…进出口总额增长多少？ asks the change the last question asked
+        asking += " " + query.context.split("\n")[0]
     rate = bool(_RATE_ASKED.search(asking)) or (bool(_CHANGE_ASKED.search(asking)) and unit is None
                                                  and not ABSOLUTE_CHANGE.search(asking))
     content = frozenset(bigrams(content_text))
-    wordings = (content,) + ((frozenset(bigrams(alternative)),) if alternative else ())
+    wordings = (content,) + tuple(w for a in alternatives if (w := frozenset(bigrams(a))) and w != content)
     return Asked(content=content, wordings=wordings, focus=frozenset(bigrams(focus_text)),
                  head=frozenset(bigrams(head.group(1)) if head else ()), places=places,
                  count=bool(_COUNT_ASKED.search(query.text)), unit=unit, rate=rate,
@@ -124,6 +128,11 @@ def asked_of(query: Query, content_text: str, unit: str | None, places: tuple[st
                  average=bool(_AVERAGE_ASKED.search(query.text + (query.context or ""))),
                  per_person=bool(_PER_PERSON_ASKED.search(query.text)), subject=query.subject, text=query.text,
                  sides=sides_taken(query.text, query.context))
+
+
+def _asks_a_kind(text: str, unit: str | None) -> bool:
+    """Whether a question's own words say what kind of figure it asks: a unit, a share or a change."""
+    return bool(unit or _RATE_ASKED.search(text) or _CHANGE_ASKED.search(text) or re.search(r"多少|几", text))
 
 
 def sides_taken(text: str, context: str | None = None) -> tuple[tuple[str, str], ...]:
@@ -386,7 +395,7 @@ _MOVED = re.compile(f"(?:{'|'.join(AGAINST_LAST_YEAR)})?(?:{MOVES})$")
 
 def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:
     """Share of what a figure counts (its subject, less how it moved) that the question asks about."""
-    grams = bigrams(_MOVED.sub("", words or "") or words or "")
+    grams = bigrams(_MOVED.sub("", words or ""))  # a subject that is only how it moved (增长) says nothing
     return weighted_coverage(grams, set(content), idf) if grams else 0.0
 
 

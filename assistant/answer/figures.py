@@ -103,6 +103,23 @@ def content_text(query: Query, known: Container[str] | None = None, canonical: b
     return text
 
 
+def without_light_verbs(question: str, content: str) -> str:
+    """The content less the question's light verbs: a one-character verb right before an aspect word or
+    the question word (打了多少粮食, 花了多少钱, 管到哪一年, 招多少人). In everyday speech it frames what
+    is asked; the documents name that by a noun (粮食产量, 支出)."""
+    import jieba.posseg
+
+    light, pos = set(), 0
+    for t in jieba.posseg.lcut(question):
+        pos += len(t.word)
+        if len(t.word) == 1 and t.flag == "v" and _FRAMED.match(question, pos):
+            light.add(t.word)
+    return " ".join(w for w in content.split() if w not in light)
+
+
+_FRAMED = re.compile(r"[了过着到]|多少|几|哪")
+
+
 def year_ok(ctx: AnswerContext, fact: Fact, query: Query) -> bool:
     years = set(query.years) or ({query.year} if query.year else set())
     if not years:
@@ -203,7 +220,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     # 老年人助餐点 is also 社区老年助餐服务场所 in another document: a figure may match either wording
     own_words = ctx.expand(content_text(q, ctx.idf, canonical=False))
     asked = asked_of(q, content, asked_unit_of(ctx, q, carried_unit), names + ((mention,) if mention else ()),
-                     alternative=own_words if bigrams(own_words) != bigrams(content) else None)
+                     alternatives=(own_words, without_light_verbs(q.text, content)))
     said = f"{q.text} {q.describe()}"
     if bigrams(content) - bigrams(content_text(q, ctx.idf)):  # 三甲 is written 三级甲等: look for that too
         said += " " + content

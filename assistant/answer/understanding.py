@@ -309,6 +309,8 @@ def _qualifier(text: str, blocked: list[tuple[int, int]], is_sum: bool) -> str |
     found: set[str] = set()
     for word, key in pairs:
         for m in re.finditer(re.escape(word), text):
+            if key == "新增" and text.startswith(("到", "至"), m.end()):
+                continue  # 增加到多少: the level it reached, not how much was added
             if not any(taken[m.start():m.end()]):
                 found.add(key)
                 for i in range(m.start(), m.end()):

@@ -18,7 +18,7 @@ import jieba
 
 from assistant.core.types import Chunk, Document, Fact
 from assistant.ingest.metadata import guess_years
-from assistant.ingest.parts import document_parts, paragraph_opening, section_parts, years_at
+from assistant.ingest.parts import document_parts, paragraph_opening, section_parts, span_length, years_at
 from assistant.ingest.subjects import (
     CLAUSE_ENDS,
     VERBS,
@@ -64,9 +64,23 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         """The year its paragraph opens on (None for a span: 这五年，…), else its section's where the heading
         names one, else its part's (a compilation), else the document's."""
         if (opening := paragraph_opening(text, pos)) is not None:
-            return opening[0] if opening else None
+            return opening[0] if opening else _span_end_or_start(pos)
         years = years_at(sections, pos) or (years_at(parts, pos) if len(parts) > 1 else ())
         return years[0] if len(years) == 1 else doc_year
+    def _span_end_or_start(pos: int) -> int | None:
+        """In a paragraph on a span of years (这五年，…) a figure is the span's total, so no one year's,
+        unless it is where something started or ended: 企业从0.94万家增加到1.55万家 under a heading of
+        the period's last year (2025) holds 1.55万家 for 2025 and 0.94万家 for the year before the span."""
+        years = years_at(sections, pos)
+        if len(years) != 1:
+            return None
+        before = text[max(0, pos - 20):pos]
+        if _REACHED.search(before):
+            return years[0]
+        if _FROM.search(before) and (n := span_length(text, pos)):
+            return years[0] - n
+        return None
+
     quantities = [q for q in find_quantities(text) if not _skip(text, q)]
     facts: list[Fact] = []
     seen: set[tuple[int, int]] = set()
@@ -187,7 +201,8 @@ def _in_phrase(text: str, pos: int, phrases: Sequence[str]) -> bool:
 
 def qualify(before: str, after: str) -> tuple[str | None, tuple[str, ...]]:
     """The canonical qualifier of a figure from its clause (`before` it, `after` it), and all found."""
-    hits = qualifier_hits(before)
+    # 增加到1.55万家: the level reached, not an increase
+    hits = [h for h in qualifier_hits(before) if not (h[2] == "新增" and before.startswith(("到", "至"), h[1]))]
     keys = [k for _, _, k in hits]
     k = before.rfind("共")
     if k >= 0 and before[k + 1:k + 3] in VERBS + ("救助",) and "累计" not in keys:
@@ -227,6 +242,9 @@ def _planned(sentence_before: str, after: str) -> bool:
 
 
 # A change into the figure that follows right after it (提升至7.4%, 增长到36439元, 降到5.3%).
+# Where a change ended (增加到1.55万家, 达到8000公里) and where it started (从0.94万家…): see _span_end_or_start.
+_REACHED = re.compile(r"(?:(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小)(?:到|至)|达到)(?:约|近|超|逾)?$")
+_FROM = re.compile(r"[从由](?:[^，。；从由\d]{0,12}的)?$")
 _CHANGED_INTO = re.compile(r"(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小|降|升|涨|增)(?:到|至)(?:约|近|超|逾)?$")
 
 

@@ -141,9 +141,11 @@ def heading_years(heading: str) -> tuple[int, ...]:
 
 def section_parts(text: str) -> list[Part]:
     """The top-level sections of one document with the year each heading names: a work report of 2026
-    reviews 2025 under 一、2025年工作回顾 and plans 2026 under 三、2026年工作安排. A section whose heading
-    names no year, or several, has none; [] when no heading names a year."""
-    heads = [(m.start(), heading_years(m.group(0))) for m in _SECTION_HEADING.finditer(text)]
+    reviews 2025 under 一、2025年工作回顾 and plans 2026 under 三、2026年工作安排. A heading that names no
+    year takes the one its first paragraph opens on (一、工作回顾 / 2025年是…); a section with no year, or
+    several, has none; [] when no section has one year."""
+    heads = [(m.start(), heading_years(m.group(0)) or _opening_year(text, m.end()))
+             for m in _SECTION_HEADING.finditer(text)]
     if not any(len(years) == 1 for _, years in heads):
         return []
     bounds = [0, *(h for h, _ in heads), len(text)]
@@ -156,6 +158,27 @@ def section_parts(text: str) -> list[Part]:
 _OPENS_ON_YEAR = re.compile(r"(?:刚刚|刚)?(?:过去的)?((?:19|20)\d{2})\s*年(?=[，,是])")
 _OPENS_ON_SPAN = re.compile(r"(?:这|过去|近|回顾过去的?)[两三四五六七八九十]年(?:来|间|里|中)?[，,]|[两三四五六七八九十]年来[，,]"
                             r"|“?十[一二三四五六七八九]五”?(?:时期|期间|以来)[，,]")
+
+
+def _opening_year(text: str, pos: int) -> tuple[int, ...]:
+    """The year the first paragraph after offset `pos` (a heading's end) opens on: 一、工作回顾 followed by
+    2025年是“十四五”收官之年，… reviews 2025."""
+    nxt = text.find("\n", pos)
+    opening = paragraph_opening(text, nxt + 1) if nxt >= 0 else None
+    return opening or ()
+
+
+_SPAN_LENGTH = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def span_length(text: str, pos: int) -> int | None:
+    """How many years the span the paragraph holding `pos` opens on lasts: 5 for 这五年，… or “十四五”时期，…"""
+    start = text.rfind("\n", 0, pos) + 1
+    head = text[start:start + 24].lstrip(" \t　")
+    if not _OPENS_ON_SPAN.match(head):
+        return None
+    m = re.match(r"[^，,]*?([两三四五六七八九十])年", head)
+    return _SPAN_LENGTH[m.group(1)] if m else 5  # a plan period: five years
 
 
 def paragraph_opening(text: str, pos: int) -> tuple[int, ...] | None:

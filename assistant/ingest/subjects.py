@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text.lexicon import PAIRED_COMPOUNDS, QUALIFIERS, SUBJECT_VERBS
+from assistant.text.lexicon import MOVES, PAIRED_COMPOUNDS, QUALIFIERS, SUBJECT_VERBS
 from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
@@ -49,6 +49,10 @@ MAX_NAME = 24  # an event or programme named after an ordinal
 
 _YEAR_LEAD = re.compile(r"^\d{4}年(?:是|以来|底|内)?")
 _PERIOD_LEAD = re.compile(r"^十[一二三四五六七八九]五(?:上半期|下半程|以来|期间|末期|末|初)?")
+# A figure a change starts from (生产总值从2020年的3.68万亿元增长到…): what changed stands before 从/由.
+_FROM = re.compile(r"[从由](?:[^，。；从由]{0,12}的)?$")
+# The figure it reached (…增长到2025年的4.93万亿元): the same thing, at the end of the change.
+_REACHED = re.compile(f"^(?:{MOVES})[到至](?:[^，。；]{{0,12}}的)?$")
 _COMPARE_LEAD = re.compile(r"^(?:同比|环比|相较于?|相比于?|较|比)[^从由]{0,8}")
 _PREPOSITION_LEAD = re.compile(r"^以(?![上下来内外])")
 _PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
@@ -172,6 +176,10 @@ def _subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> tuple
     if q.unit == "周年":  # the anniversary belongs to what is named before it
         return noun_before(before) or noun_after(after), False
 
+    if (start := _FROM.search(before)) and (thing := noun_before(before[:start.start()], percent)):
+        return thing, False
+    if near and near.subject and not is_bare(near.subject) and _REACHED.match(before):
+        return near.subject, True
     subject = None
     if q.unit in ORDINAL_UNITS and text[q.start - 1:q.start] == "第":
         subject = _shared_head(text, q, raw_after, item_end) or noun_after(after, verbs=False)
@@ -334,6 +342,8 @@ def noun_before(before: str, percent: bool = False) -> str | None:
             continue  # 消费性支出, 经营性收入: after an X性 attribute the word is a noun, not a verb
         if k >= 0:
             tail, head = s[k + len(verb):], s[:k]
+            if (moved := clean(tail)) and moved in CHANGE_VERBS and clean(head):
+                continue  # 养老保险支出增长8.7%: what grew is the 支出, a noun here, with what it is of
             if len(clean(tail) or "") >= 2:
                 s = tail
             elif not tail and clean(head):
@@ -413,6 +423,25 @@ def _split_items(head: str) -> list[str]:
     return items
 
 
+# Words that name what is measured of a thing (增加值, 产量, 收入, 投资): written once after a list, they are
+# every item's (高技术制造业、装备制造业增加值分别… is both industries' 增加值).
+_MEASURE = re.compile(r"(?:值|量|额|数|率|收入|支出|投资|面积|规模|标准)$")
+
+
+def _share_measure(items: list[str]) -> list[str]:
+    """The items of a list with the measure the last one ends in given to the others as well."""
+    import jieba
+
+    words = jieba.lcut(items[-1])
+    measure = words[-1] if len(words) >= 2 else ""
+    stem = items[-1][:-len(measure)] if measure else ""
+    # only between items of one kind, ending alike (…制造业、…制造业增加值): in 失业、工伤保险人数 the
+    # shared words are 保险人数, which cannot be told apart from the item
+    if not _MEASURE.search(measure) or any(i.endswith(measure) or i[-1:] != stem[-1:] for i in items[:-1]):
+        return items
+    return [i + measure for i in items[:-1]] + items[-1:]
+
+
 def respective_item(clause: str, pos: int) -> str | None:
     """In “A、B和C分别…x、y、z” (or “A、B、C…为x、y、z”), the item of the figure at `pos`: a list of
     things before the figures, as long as the list of figures. None when the clause is no such list,
@@ -430,6 +459,8 @@ def respective_item(clause: str, pos: int) -> str | None:
             if word in items[0] and len(parts) == len(figures):
                 items = [items[0].replace(word, part, 1) for part in parts]
                 break
+    if RESPECTIVE in clause and len(items) == len(figures):
+        items = _share_measure(items)
     at = figures.index(pos)
     if len(items) == len(figures) + 1 and RESPECTIVE in clause:
         # 智能手机、体育、娱乐用品、可穿戴设备等分别增长…: one name holds a 、, so only the ends line up;

@@ -181,6 +181,8 @@ def find_places(text: str, gaz: Gazetteer, known: Collection[str] = (), home: Pl
         # the regex alternation is longest-first per position; skip overlaps with earlier mentions
         if any(taken[m.start():m.end()]):
             continue
+        if name in NATIONAL_WORDS and text.startswith("级", m.end()):
+            continue  # 国家级高新技术企业: a rank, not the country
         candidates = _accept(name, gaz.lookup(name), gaz, known, text[m.end():m.end() + 2])
         if any((name, p.code) in gaz.short for p in candidates) and not _on_word_bounds(text, m.start(), m.end()):
             # 投资中 is not 资中县, 规上高技术 not 上高县, 紫金山 not 紫金县: a short name inside other words

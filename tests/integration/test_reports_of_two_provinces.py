@@ -22,7 +22,7 @@ HEBEI = """2026年河北省政府工作报告（测试用虚构数字）
 YUNNAN = """2026年云南省政府工作报告（测试用虚构数字）
 
 一、2025年工作回顾
-全省生产总值增长4.2%。开工改造城镇老旧小区9.1万户，新建改造城镇地下管网7000公里。
+全省生产总值增长4.2%，从2020年的2.4万亿元增长到2025年的3.6万亿元。开工改造城镇老旧小区9.1万户，新建改造城镇地下管网7000公里。
 
 二、2026年主要工作
 地区生产总值增长4.5%左右。
@@ -62,3 +62,18 @@ def test_another_place_may_count_the_carried_subject_in_its_own_unit(engine):
     assert "1200个" in engine.ask(history[0]).text
     answer = engine.ask("那云南的呢？", history)
     assert not answer.refused and "9.1万户" in answer.text, answer.text
+
+
+def test_a_year_only_a_figure_s_own_words_date_is_covered(engine):
+    answer = engine.ask("那2020年的时候呢？", ["云南2025年全省生产总值是多少？"])
+    assert not answer.refused and "2.4万亿元" in answer.text, answer.text
+    answer = engine.ask("云南2020年城镇地下管网新建改造了多少公里？")  # 2020 dates one figure, not this one
+    assert answer.refused and "7000公里" not in answer.text.split("相近")[0], answer.text
+
+
+def test_in_a_paragraph_on_five_years_a_change_s_ends_hold_for_its_first_and_last_year(engine):
+    answer = engine.ask("河北2025年居民人均可支配收入是多少？")
+    assert not answer.refused and "33000元" in answer.text, answer.text
+    answer = engine.ask("那2020年呢？", ["河北2025年居民人均可支配收入是多少？"])
+    assert not answer.refused and "25000元" in answer.text, answer.text
+

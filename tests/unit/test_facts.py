@@ -395,3 +395,10 @@ def test_a_change_in_a_clause_of_parts_measures_the_part_before_it():
     doc = _doc(text, (2025,))
     facts = _by_written(extract_facts(doc, _chunks(doc, len(text))))
     assert facts["19.1%"].subject == facts["240万人次"].subject == "接待入境游客"
+
+
+def test_a_verb_used_as_a_noun_before_a_change_stays_in_the_subject():
+    text = "就医直接结算全面推进。养老保险支出增长8.7%。"
+    d = _doc(text, (2025,))
+    (fact,) = extract_facts(d, _chunks(d, len(text)))
+    assert fact.subject == "养老保险支出增长"

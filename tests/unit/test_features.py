@@ -64,11 +64,11 @@ def test_a_figure_is_matched_against_the_wording_that_suits_it():
     query = Query(text="新增多少家老年人助餐点？")
     idf: dict[str, float] = {}
 
-    def signals(alternative):
-        asked = asked_of(query, "社区老年助餐服务场所", "家", alternative=alternative)
+    def signals(*alternatives):
+        asked = asked_of(query, "社区老年助餐服务场所", "家", alternatives=alternatives)
         return features(f, text, "", asked, idf, 1, 0.5, False)
 
-    canonical_only, both = signals(None), signals("老年人助餐点")
+    canonical_only, both = signals(), signals("老年人助餐点")
     assert canonical_only["own"] < 0.5 and both["own"] == 1.0
     assert both["rarest_missing"] == 0.0 < canonical_only["rarest_missing"]
     assert both["subject_precision"] == 1.0
@@ -287,3 +287,12 @@ def test_a_questions_focus_is_the_part_it_asks_of_a_whole(question, focus):
     from assistant.answer.features import _FOCUS
 
     assert _FOCUS.search(question).group(1) == focus
+
+
+def test_a_subject_that_only_says_how_it_moved_names_nothing_asked():
+    from assistant.answer.features import _precision
+    from assistant.answer.matching import bigrams
+
+    content = frozenset(bigrams("社会消费品零售总额增长"))
+    assert _precision("增长", content, {}) == 0.0
+    assert _precision("社会消费品零售总额增长", content, {}) == 1.0

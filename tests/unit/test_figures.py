@@ -220,3 +220,18 @@ def test_a_figure_whose_own_words_name_a_place_inside_the_asked_one_is_that_plac
     assert _of_a_place_inside(ctx, text, fact("32.5%"), hunan)
     assert not _of_a_place_inside(ctx, text, fact("19.1%"), hunan)  # 全省 is the asked place itself
     assert not _of_a_place_inside(ctx, text, fact("32.5%"), None)
+
+
+@pytest.mark.parametrize(
+    "question, content, expected",
+    [
+        ("2024年东莞全年打了多少粮食？", "全年 打 粮食", "全年 粮食"),  # 打 frames the 粮食 asked about
+        ("长宁十四五前半段花了多少救助资金？", "前半段 花 救助 资金", "前半段 救助 资金"),
+        ("长宁社区工作者持证率现在提到多少了？", "社区 工作者 持证 率", "社区 工作者 持证 率"),  # 率 is no verb here
+        ("帮我算一下新增的老年助餐点总共多少家", "老年 助 餐点", "老年 助 餐点"),  # 助 is bound to 餐点
+    ],
+)
+def test_a_light_verb_before_the_question_word_is_an_optional_word(question, content, expected):
+    from assistant.answer.figures import without_light_verbs
+
+    assert without_light_verbs(question, content) == expected

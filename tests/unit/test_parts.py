@@ -72,3 +72,13 @@ def test_a_paragraph_opens_on_one_year_or_on_a_span_of_years():
     assert paragraph_opening(text, text.index("200张")) is None
     assert paragraph_opening("2020年以来，累计新增床位900张。", 10) is None  # 以来: a span from a year, not that year
     assert paragraph_opening("“十四五”时期，累计新增床位900张。", 10) == ()
+
+
+def test_a_heading_naming_no_year_takes_the_one_its_first_paragraph_opens_on():
+    from assistant.ingest.parts import section_parts, years_at
+
+    report = ("2026年某省政府工作报告\n一、工作回顾\n2025年是收官之年，全省上下奋力拼搏。\n"
+              "一是稳增长。地区生产总值增长5%。\n二、2026年重点工作\n地区生产总值增长5%左右。")
+    sections = section_parts(report)
+    assert years_at(sections, report.index("增长5%。")) == (2025,)  # the section's later paragraphs too
+    assert years_at(sections, report.index("5%左右")) == (2026,)

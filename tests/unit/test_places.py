@@ -26,6 +26,7 @@ def test_short_names(name, short):
     ("江苏省南京市", ["320100"]),  # the province only locates the city
     ("我国2024年", [COUNTRY.code]),
     ("东莞市", ["441900"]),
+    ("河北国家级高新技术企业", ["130000"]),  # 国家级 is a rank, not the country
 ])
 def test_places_named_in_text(text, codes):
     assert names(text) == codes
