@@ -407,13 +407,17 @@ def _strip_edge(run: str) -> str:
 _SCOPE = re.compile(rf"[{_CJK}A-Za-z]{{2,}}中(?=\s*[，,：:])")
 
 
+_BETWEEN_WORDS = re.compile(rf"(?<=[{_CJK}])(?:{'|'.join(sorted((w for ws in lexicon.QUALIFIERS.values() for w in ws if len(w) >= 2), key=len, reverse=True))})(?=[{_CJK}])")
+
+
 def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:
     """The longest run of words left when districts, years and question words are taken out."""
     chars = list(text)
     for s, e in blocked:
         for i in range(s, min(e, len(chars))):
             chars[i] = " "
-    rest = _NOISE.sub(" ", counted_in().sub(" ", DOC_SAYS.sub(" ", "".join(chars))))
+    rest = _BETWEEN_WORDS.sub("", "".join(chars))  # 城镇新增就业 asks 城镇就业 (新增 is read apart)
+    rest = _NOISE.sub(" ", counted_in().sub(" ", DOC_SAYS.sub(" ", rest)))
     scopes = {m[0].removesuffix("中") for m in _SCOPE.finditer(rest)}
     runs = [_strip_edge(r) for r in re.split(rf"[^{_CJK}A-Za-z+]+", rest)]
     runs = [r.removesuffix("中") if r[:-1] in scopes else r for r in runs]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text.lexicon import MOVES, PAIRED_COMPOUNDS, QUALIFIERS, SUBJECT_VERBS
+from assistant.text.lexicon import CONTRASTS, MOVES, PAIRED_COMPOUNDS, QUALIFIERS, SUBJECT_VERBS
 from assistant.text.numbers import ORDINAL_UNITS, Quantity
 
 ITEM_ENDS = "。！？；\n!?;，：,:、（）()"
@@ -329,7 +329,9 @@ def noun_before(before: str, percent: bool = False) -> str | None:
             lead = s[:hits[0][0]] + keep
             s = lead if clean(lead) or not clean(tail) else tail
         elif clean(tail):
-            s = tail
+            # 城镇新增就业: a side before the qualifier says whose (城镇就业, not 就业)
+            side = next((w for pair in CONTRASTS for w in pair if s[:k].endswith(w)), "")
+            s = side + tail
         else:  # 单个墓穴占地面积不超过0.6平方米: the subject stands before the qualifiers
             s = s[:k] + keep
             while (rest := qualifier_hits(s)) and rest[-1][1] == len(s) and not keep:

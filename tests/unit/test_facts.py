@@ -402,3 +402,10 @@ def test_a_verb_used_as_a_noun_before_a_change_stays_in_the_subject():
     d = _doc(text, (2025,))
     (fact,) = extract_facts(d, _chunks(d, len(text)))
     assert fact.subject == "养老保险支出增长"
+
+
+def test_a_side_before_the_qualifier_says_whose_figure_it_is():
+    text = "城镇调查失业率5.5%以内，城镇新增就业50万人以上，居民收入增长。"
+    d = _doc(text, (2026,))
+    by = _by_written(extract_facts(d, _chunks(d, len(text))))
+    assert (by["50万人"].subject, by["50万人"].qualifier) == ("城镇就业", "新增")  # not 城镇调查失业率就业
