@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.context import AnswerContext
-from assistant.answer.dialogue import resolve
+from assistant.answer.dialogue import conversation_slots, resolve
 from assistant.answer.features import PART_WORDS
 from assistant.answer.figures import (
     candidates,
@@ -176,9 +176,10 @@ def _unplaced(ctx: AnswerContext, text: str) -> str:
 
 
 def _bare(query: Query) -> bool:
-    """A question for a figure that inherits nothing and names no place and no year."""
-    return not query.inherited and not (query.place or query.places or query.year or query.years) \
-        and _is_numeric(query.text, query)
+    """A question for a figure that names no place and no year: it inherits nothing, or only the
+    conversation's place and year."""
+    unplaced = not query.inherited and not (query.place or query.places or query.year or query.years)
+    return (unplaced or "setting" in query.inherited) and _is_numeric(query.text, query)
 
 
 def _is_numeric(text: str, query: Query) -> bool:
@@ -189,7 +190,7 @@ def _is_numeric(text: str, query: Query) -> bool:
         return True
     if _TEXT_CUES.search(text):
         return False
-    return bool(query.inherited) or bool(query.unit)
+    return bool(conversation_slots(query)) or bool(query.unit)
 
 
 # ---------------------------------------------------------------- coverage

@@ -166,8 +166,30 @@ def resolve_turn(question: str, previous: Query | None, vocabulary: Sequence[str
         cur = parse_question(question, vocabulary, reference_year=reference_year,
                              context_places=len(previous.districts) or 1, places=places)
     if not (has_followup_marker(cur.text) or _incomplete(cur)):
-        return cur  # a complete new question starts afresh
+        return _situated(cur, previous)  # a complete new question starts afresh, where the talk is
     return _inherit(cur, previous)
+
+
+# What `_situated` adds: the conversation's place and year, no more (its subject is the question's own).
+SETTING = frozenset({"district", "year", "setting"})
+
+
+def _situated(cur: Query, prev: Query) -> Query:
+    """A question that names its own subject but no place and no year (在校学生有多少？ after 南京2024年
+    有多少所小学？) is asked where and when the conversation is: the last question's place and year."""
+    if cur.district or cur.districts or cur.year or cur.years or cur.period:
+        return cur
+    if not (prev.district or prev.districts or prev.year or prev.years or prev.period):
+        return cur
+    inherited = [slot for slot, held in (("district", prev.district or prev.districts),
+                                         ("year", prev.year or prev.years or prev.period)) if held]
+    return replace(cur, district=prev.district, districts=prev.districts, place=prev.place, places=prev.places,
+                   year=prev.year, years=prev.years, period=prev.period, inherited=(*inherited, "setting"))
+
+
+def conversation_slots(query: Query) -> set[str]:
+    """The slots a question took from the conversation beyond its setting (place and year)."""
+    return set(query.inherited) - SETTING if "setting" in query.inherited else set(query.inherited)
 
 
 def resolve(question: str, history: Sequence[Turn | str] = (), vocabulary: Sequence[str] = (), *,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from assistant.answer.context import AnswerContext
+from assistant.answer.dialogue import conversation_slots
 from assistant.answer.features import (
     PERCENT_UNITS,
     SHARE_ASKED,
@@ -35,7 +36,8 @@ from assistant.text.time import written_period
 POOL = 10  # retrieved passages whose figures are candidates
 PART_COVERAGE = 0.5  # a figure's own words must hold this much of the part a question asks about
 CONTEXT_WEIGHT = 0.5  # how much a follow-up's words from the conversation count beside its own
-_MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元")
+_MONEY = re.compile(r"多少钱|资金|经费|金额|花了多少|收入多少|支出多少|投资多少|万元|亿元"
+                    r"|多少[\u4e00-\u9fff]{0,6}金(?=[？?，。！]|$)|[\u4e00-\u9fff]金(?:有|是|为)?多少")  # 低保金, 公益金
 _AGE = re.compile(r"年龄|岁数|几岁|多少岁|多大年纪")
 SHARE_UNITS = PERCENT_UNITS | {"成"}  # what can answer a share asked (features.SHARE_ASKED)
 
@@ -51,7 +53,7 @@ def asked_unit_of(ctx: AnswerContext, query: Query, carried: bool = True) -> str
     """The unit the question's wording asks in (多少张 → 张, 多少钱 → 元), None when it names none;
     `carried`, whether a follow-up takes the last question's unit when its own words name none."""
     # 同比降了多少: not in the last question's unit; nor 营业利润多少 after 有多少家 (it names its own subject)
-    from_context = carried and bool(query.inherited) and (not ASKS_CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
+    from_context = carried and bool(conversation_slots(query)) and (not ASKS_CHANGE.search(query.text) or ABSOLUTE_CHANGE.search(query.text))
     if query.unit and "unit" not in query.inherited:
         from_context = False  # 适老化改造呢？ after 多少张家庭养老床位: its own subject is counted in 户, not 张
     last = (query.context or "").split("\n")[0]  # the last question; earlier ones follow on their own lines
@@ -269,7 +271,8 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
                 continue
             scored.append((f, x))
     own_similarity(ctx, qvec, scored)
-    out = sorted((Candidate(f, ctx.model.probability(x), x) for f, x in scored), key=lambda c: -c.p)
+    out = sorted((Candidate(f, ctx.model.probability(x), x) for f, x in scored if not _says_nothing_asked(x)),
+                 key=lambda c: -c.p)
     if asked.part and any(c.x["focus_own"] == 1.0 and c.p >= ctx.model.threshold for c in out):
         # 结婚登记里面跨省的有多少对: the whole (结婚登记9355对) does not answer for its part (跨省67对)
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
@@ -287,6 +290,19 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
             seen.add(c.fact.fact_id)
             unique.append(c)
     return unique[:k]
+
+
+def _says_nothing_asked(x: dict[str, float]) -> bool:
+    """Not one word asked in the figure's own words, its subject or just before it (nor most of it in the
+    clause before): whatever its
+    neighbours say, it is not the figure asked for (云南呢？ after 城镇化率: not 不动产…化解率99.95%)."""
+    return not (x["own"] or x["subject"] or x["before"] or x["head_own"] or x["focus_own"]
+                or x["prev_clause"] >= NAMED_BEFORE)
+
+
+# 其次是人均财产净收入，达12924元: the clause before names what the figure counts when it holds at least
+# half of what is asked (a word or two of it, 城镇 of 城镇更新改造, is only a neighbour's)
+NAMED_BEFORE = 0.5
 
 
 def own_similarity(ctx: AnswerContext, qvec, scored: list[tuple[Fact, dict[str, float]]]) -> None:

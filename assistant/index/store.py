@@ -50,7 +50,7 @@ Progress = Callable[[float, str], None]
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
 PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places",
                     "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata", "text/tables",
-                    "index/keywords", "text/lexicon", "answer/features")  # features: a figure's own words
+                    "index/keywords", "text/lexicon", "answer/features", "index/store")  # features, store: a figure's own words
 PIPELINE_DATA = ("data/vocabulary.json", "data/units.txt")
 
 
@@ -164,11 +164,13 @@ def _build(settings: Settings, embedder, progress: Progress | None, force: bool)
 
 
 def own_texts(docs: Sequence[Document], facts: Sequence[Fact]) -> list[str]:
-    """Each figure's own words (新增助餐点12个), the text its vector is made of."""
+    """Each figure's own words (新增助餐点12个), the text its vector is made of, after the subject it took
+    from an earlier sentence when they do not write it (…生产安全事故125起…；死亡103人)."""
     from assistant.answer.features import own_stretch
 
     text = {d.doc_id: d.text for d in docs}
-    return [own_stretch(text[f.doc_id], f.start, f.end) for f in facts]
+    owns = [own_stretch(text[f.doc_id], f.start, f.end) for f in facts]
+    return [f"{f.subject}：{own}" if f.subject and f.subject[:2] not in own else own for f, own in zip(facts, owns, strict=True)]
 
 
 def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk], facts: Sequence[Fact],

@@ -85,6 +85,7 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
     facts: list[Fact] = []
     seen: set[tuple[int, int]] = set()
     prev: Fact | None = None
+    topic: tuple[str, int, str] | None = None  # the last subject a figure's own words named, where, its unit
     for q in quantities:
         start = q.start - 1 if text[q.start - 1:q.start] == "第" else q.start
         if (start, q.end) in seen:
@@ -102,6 +103,14 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         subject, borrowed = find_subject(text, q, head, near)
         if near is None and (subject is None or is_bare(subject)) and _goes_on(text, prev, s0, q.unit):
             subject, borrowed = prev.subject, True  # 发放特殊补助对象生活补助金35783.9元。1-11月累计发放405082.9元。
+        elif (near is None and subject and is_bare(subject) and topic and "\n" not in text[topic[1]:s0]
+              and topic[2] != q.unit and not text[q.end:c1].strip("，。；、,;")):
+            # 发生生产安全事故125起，比上年下降12.6%；死亡103人: the deaths of those accidents, counted in
+            # another unit (not 噪声2042件；涉水449件, a sibling; nor 筹措310.33亿元实施健康惠民工程, whose
+            # clause goes on to name what the money is for)
+            subject, borrowed = topic[0] + subject, True
+        if subject and not borrowed and not is_bare(subject):
+            topic = (subject, q.end, q.unit)
         fact = Fact(
             fact_id=_fact_id(doc.doc_id, start, q.end, text[start:q.end]),
             chunk_id=_chunk_for(ordered, start, q.end),

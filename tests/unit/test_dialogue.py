@@ -38,7 +38,7 @@ DIALOGUE = [
     ([PUTUO], "那长者食堂呢", "普陀区", (), 2024, "新增", "家", "社区长者食堂", "lookup"),
     ([PUTUO], "认知症床位呢？", "普陀区", (), 2024, "新增", "张", "认知障碍照护床位", "lookup"),
     ([PUTUO], "那改建呢", "普陀区", (), 2024, "改建", "张", "养老床位", "lookup"),
-    ([PUTUO], "护理型床位占比要求是多少", None, (), None, _, "%", "护理型床位", "lookup"),  # its own subject: a new topic
+    ([PUTUO], "护理型床位占比要求是多少", "普陀区", (), 2024, _, "%", "护理型床位", "lookup"),  # its own subject, asked where and when the talk is
     ([PUTUO], "上海2022年要建多少个助餐点", "上海市", (), 2022, "新增", "个", HELPER, "lookup"),
     ([PUTUO], "长宁十四五以来改建了多少认知症床位", "长宁区", (), _, "改建", "张", DEMENTIA, "lookup"),
     ([PUTUO, "那宝山呢"], "2022年呢？", "宝山区", (), 2022, "新增", "张", "养老床位", "lookup"),
@@ -98,6 +98,9 @@ def test_dialogue_table_is_big_enough():
     (["2024年末全国乡镇卫生院有多少张床位？"], "跟上年比床位变了多少？", ("district", "year", "subject", "context")),
     (["2024年末全国乡镇卫生院有多少张床位？"], "普陀2023年比上年多了多少床位？", ()),
     (["安徽2025年城市低保标准提到了每月多少钱？"], "提高之前是多少？", ("district", "year", "subject")),
+    # its own subject and no place or year: asked where and when the conversation is, its subject its own
+    (["南京2024年全市有多少所小学？"], "在校学生有多少？", ("district", "year", "setting")),
+    (["河北2025年居民人均可支配收入是多少？"], "2026年预期增长多少？", ("district", "subject")),  # 预期增长 names nothing
 ])
 def test_inherited_slots(history, question, inherited):
     assert inherited_slots(question, history) == inherited

@@ -409,3 +409,12 @@ def test_a_side_before_the_qualifier_says_whose_figure_it_is():
     d = _doc(text, (2026,))
     by = _by_written(extract_facts(d, _chunks(d, len(text))))
     assert (by["50万人"].subject, by["50万人"].qualifier) == ("城镇就业", "新增")  # not 城镇调查失业率就业
+
+
+def test_an_outcome_counted_in_another_unit_is_of_the_things_counted_before():
+    text = ("全年共发生生产安全事故125起，比上年下降12.6%；死亡103人，下降2.8%。"
+            "其中涉气3135件，占49.3%；噪声2042件，占32.1%；涉水449件，占7.1%。")
+    d = _doc(text, (2024,))
+    by = _by_written(extract_facts(d, _chunks(d, len(text))))
+    assert "生产安全事故死亡" in by["103人"].subject  # the deaths of those accidents
+    assert "噪声" not in (by["449件"].subject or "")  # a sibling in the same unit: not 噪声's
