@@ -170,15 +170,16 @@ def resolve_turn(question: str, previous: Query | None, vocabulary: Sequence[str
     return _inherit(cur, previous)
 
 
+_ASKS_FIGURE = re.compile(r"多少|几|比例|比重|占比|百分之|[率额量数]是?$|[率额量数][？?]")
 # What `_situated` adds: the conversation's place and year, no more (its subject is the question's own).
 SETTING = frozenset({"district", "year", "setting"})
 
 
 def _situated(cur: Query, prev: Query) -> Query:
-    """A question that names its own subject but no place and no year (在校学生有多少？ after 南京2024年
-    有多少所小学？) is asked where and when the conversation is: the last question's place and year."""
-    if cur.district or cur.districts or cur.year or cur.years or cur.period:
-        return cur
+    """A question for a figure that names its own subject but no place and no year (在校学生有多少？ after
+    南京2024年有多少所小学？) is asked where and when the conversation is: the last question's place and year."""
+    if cur.district or cur.districts or cur.year or cur.years or cur.period or not _ASKS_FIGURE.search(cur.text):
+        return cur  # 社区救助顾问是什么: words answer it, wherever the talk was
     if not (prev.district or prev.districts or prev.year or prev.years or prev.period):
         return cur
     inherited = [slot for slot, held in (("district", prev.district or prev.districts),

@@ -29,6 +29,7 @@ from assistant.answer.understanding import ABSOLUTE_CHANGE, ASKS_CHANGE, unit_hi
 from assistant.core.types import Citation, Fact, Query
 from assistant.ingest.facts import PEOPLE_ENDINGS
 from assistant.ingest.parts import paragraph_opening
+from assistant.text.lexicon import CONTRASTS
 from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, find_places, gazetteer, place_names
 from assistant.text.time import written_period
@@ -278,6 +279,7 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
     out = without_averages(out, ctx.model.threshold)
     out = sides_over_wholes(out, ctx.model.threshold)
+    out = wholes_over_sides(out, f"{q.text} {q.context or ''}", ctx.model.threshold)
     out = parts_under_wholes(ctx, out, asked, ctx.model.threshold)
     if _BEFORE_ASKED.search(q.text) and any(c.x["superseded"] and c.p >= ctx.model.threshold for c in out):
         out = [c for c in out if c.x["superseded"]]  # 提高之前是多少: 从796元/月提高至842元/月 → 796元/月
@@ -350,6 +352,22 @@ def sides_over_wholes(cands: list[Candidate], threshold: float) -> list[Candidat
     said = {c.fact.sentence_start for c in cands if c.p >= threshold and c.x.get("side_own")}
     return [c for c in cands if c.fact.sentence_start not in said or c.x.get("side_own")
             or not c.x.get("side_contrasted")]
+
+
+def wholes_over_sides(cands: list[Candidate], asked: str, threshold: float) -> list[Candidate]:
+    """居民人均可支配收入 asked (no side said, in the question or its conversation), 农村居民… and 全市居民…
+    written: a figure whose subject takes a side the question does not say gives way to a likely one
+    whose subject takes none (the part does not answer for the whole)."""
+    def side(c: Candidate) -> str | None:
+        return next((w for pair in CONTRASTS for w in pair if w in (c.fact.subject or "") and w not in asked), None)
+
+    wholes = [c for c in cands if c.p >= threshold and side(c) is None]
+
+    def gives_way(c: Candidate) -> bool:  # a whole of the same thing is likely: 居民… for 农村居民…
+        rest = bigrams((c.fact.subject or "").replace(side(c) or "", ""))
+        return any(rest <= bigrams(w.fact.subject or "") for w in wholes)
+
+    return [c for c in cands if side(c) is None or not gives_way(c)]
 
 
 def without_averages(cands: list[Candidate], threshold: float) -> list[Candidate]:

@@ -25,6 +25,7 @@ from assistant.ingest.subjects import (
     Neighbour,
     find_subject,
     is_bare,
+    measure_of,
     previous_clause,
     qualifier_hits,
     span_around,
@@ -86,6 +87,7 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
     seen: set[tuple[int, int]] = set()
     prev: Fact | None = None
     topic: tuple[str, int, str] | None = None  # the last subject a figure's own words named, where, its unit
+    whole: tuple[str, int, str] | None = None  # the topic a sentence opening on 其中 takes parts of
     for q in quantities:
         start = q.start - 1 if text[q.start - 1:q.start] == "第" else q.start
         if (start, q.end) in seen:
@@ -109,6 +111,12 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
             # another unit (not 噪声2042件；涉水449件, a sibling; nor 筹措310.33亿元实施健康惠民工程, whose
             # clause goes on to name what the money is for)
             subject, borrowed = topic[0] + subject, True
+        if s0 != (prev.sentence_start if prev else -1):
+            whole = topic if text[s0:s0 + 3].lstrip("，, ").startswith("其中") else None
+        if (whole and subject and subject[-1] in PEOPLE_ENDINGS and q.unit not in ("人", "户", "人次")
+                and "\n" not in text[whole[1]:s0] and (tail := measure_of(subject, whole[0]))):
+            # 居民恩格尔系数为32.3%；其中城镇常住居民为32.1%，农村…: not a count of those people, their 恩格尔系数
+            subject = subject + tail
         if subject and not borrowed and not is_bare(subject):
             topic = (subject, q.end, q.unit)
         fact = Fact(

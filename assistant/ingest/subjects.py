@@ -117,6 +117,14 @@ def find_subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> t
     return part or subject, borrowed
 
 
+def measure_of(part: str, whole: str) -> str:
+    """What the whole measures after the word a part ends in (居民 of 城镇常住居民 in 全市居民恩格尔系数 →
+    恩格尔系数): the part's figure measures that too. "" when the whole does not name the part's word."""
+    k = whole.rfind(part[-2:])
+    tail = whole[k + 2:] if k >= 0 else ""
+    return tail if len(tail) >= 2 and not is_bare(tail) and tail not in part else ""
+
+
 def _part(text: str, q: Quantity, head: int) -> str | None:
     """In a clause opened by 其中 (or by X中) a figure counts a part of a whole, and the part is all its item
     says: in “康复机构1036个，其中162个机构提供视力残疾康复服务、191个…” 162个 counts 机构提供视力残疾康复服务,

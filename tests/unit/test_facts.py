@@ -418,3 +418,13 @@ def test_an_outcome_counted_in_another_unit_is_of_the_things_counted_before():
     by = _by_written(extract_facts(d, _chunks(d, len(text))))
     assert "生产安全事故死亡" in by["103人"].subject  # the deaths of those accidents
     assert "噪声" not in (by["449件"].subject or "")  # a sibling in the same unit: not 噪声's
+
+
+def test_a_part_naming_only_people_measures_what_the_whole_measured():
+    text = "全市居民恩格尔系数为32.3%，比上年减少0.7个百分点；其中城镇常住居民为32.1%，农村常住居民为35.5%。"
+    d = _doc(text, (2023,))
+    by = _by_written(extract_facts(d, _chunks(d, len(text))))
+    assert by["35.5%"].subject == "农村常住居民恩格尔系数"
+    text = "进出口总额13000亿元。其中，出口8897.0亿元，增长5.2%。"
+    d = _doc(text, (2024,))
+    assert _by_written(extract_facts(d, _chunks(d, len(text))))["8897.0亿元"].subject == "出口"  # names its own measure

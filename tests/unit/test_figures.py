@@ -235,3 +235,20 @@ def test_a_light_verb_before_the_question_word_is_an_optional_word(question, con
     from assistant.answer.figures import without_light_verbs
 
     assert without_light_verbs(question, content) == expected
+
+
+def _candidate(subject: str, p: float) -> Candidate:
+    fact = Fact(fact_id=subject, chunk_id="c", doc_id="d", value=1.0, unit="元", as_written="1元", qualifier=None,
+                subject=subject, district=None, year=None, start=0, end=2, sentence_start=0, sentence_end=2)
+    return Candidate(fact, p, {})
+
+
+def test_a_side_the_question_does_not_say_gives_way_to_a_likely_whole_of_the_same_thing():
+    from assistant.answer.figures import wholes_over_sides
+
+    rural, whole = _candidate("农村居民人均可支配收入", 0.5), _candidate("全年全市居民人均可支配收入", 0.4)
+    other = _candidate("完整社区试点", 0.4)
+    kept = wholes_over_sides([rural, whole], "那2024年呢？ 居民人均可支配收入是多少？", 0.05)
+    assert kept == [whole]
+    assert wholes_over_sides([rural, whole], "农村的呢？ 居民人均可支配收入", 0.05) == [rural, whole]  # asked
+    assert wholes_over_sides([_candidate("城镇老旧小区", 0.5), other], "老旧小区改造了多少个", 0.05)[0].fact.subject == "城镇老旧小区"
