@@ -29,7 +29,7 @@ from assistant.answer.understanding import ABSOLUTE_CHANGE, ASKS_CHANGE, unit_hi
 from assistant.core.types import Citation, Fact, Query
 from assistant.ingest.facts import PEOPLE_ENDINGS
 from assistant.ingest.parts import paragraph_opening
-from assistant.text.lexicon import CONTRASTS
+from assistant.text.lexicon import CONTRASTS, MOVES
 from assistant.text.numbers import format_quantity
 from assistant.text.places import Place, find_places, gazetteer, place_names
 from assistant.text.time import written_period
@@ -401,6 +401,11 @@ _BOUNDS = ("不低于", "不超过", "达到")
 _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
 
 
+_MOVED_BEFORE = re.compile(f"({MOVES})(?:了|为)?$")
+_MOVED_END = re.compile(f"(?:{MOVES})$")
+_BOUND_AFTER = re.compile("左右|以上|以内|以下")
+
+
 def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query, where: str | None = None) -> str:
     """The answer's one sentence: where (`where`, the asked place a wider place's document names) and
     when the figure holds, what it counts, the figure, the source."""
@@ -411,6 +416,12 @@ def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query, where: str | Non
     what = fact.subject or query.subject or "相关数字"
     if who and what.startswith(who) and len(what) > len(who):
         what = what[len(who):]  # 慈溪市2019年城镇常住居民…, not 慈溪市2019年慈溪市城镇常住居民…
+    before = doc.text[max(fact.sentence_start, fact.start - 6):fact.start]
+    if (moved := _MOVED_BEFORE.search(before)) and not _MOVED_END.search(what):
+        what += moved.group(1)  # 工资性收入增长4.1%, not 工资性收入4.1%: the figure is a change
+    figure = fact.as_written
+    if (fact.qualifier or "") not in _BOUNDS and (bound := _BOUND_AFTER.match(doc.text, fact.end)):
+        figure += bound.group(0)  # a target of 5%左右 is not one of 5%
     qual = fact.qualifier or ""
     if qual and what.startswith(qual):
         qual = ""
@@ -419,7 +430,7 @@ def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query, where: str | Non
     elif qual and qual not in _VERBS:
         qual = ""
     return ctx.render("answer_found", doc_title=doc.title, who=who, year=year, plan=plan, qualifier=qual,
-                      subject=what, figure=fact.as_written)
+                      subject=what, figure=figure)
 
 
 def total_text(values: list[tuple[str, Fact]], unit: str) -> tuple[float, str, str]:
