@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.context import AnswerContext
-from assistant.answer.dialogue import conversation_slots, resolve
+from assistant.answer.dialogue import conversation_slots, has_followup_marker, resolve
 from assistant.answer.features import PART_WORDS
 from assistant.answer.figures import (
     candidates,
@@ -83,7 +83,7 @@ def answer_question(ctx: AnswerContext, embedder, question: str, history: Sequen
         answer = ranked  # 在宁波排第几: the rank a passage writes within that place
     elif query.intent in ("sum", "compare", "each"):
         answer = _answer_across(ctx, embedder, question, query)
-    elif query.intent == "text" or not _is_numeric(text, query):
+    elif query.intent == "text" or not (_is_numeric(text, query) or _follows_a_figure(ctx, text, history)):
         answer = answer_text(ctx, embedder, question, query, mention)
         if answer is None:
             answer = _refuse_with_nearby(ctx, embedder, question, query, f"文件中没有找到“{query.describe()}”的相关内容")
@@ -180,6 +180,16 @@ def _bare(query: Query) -> bool:
     conversation's place and year."""
     unplaced = not query.inherited and not (query.place or query.places or query.year or query.years)
     return (unplaced or "setting" in query.inherited) and _is_numeric(query.text, query)
+
+
+def _follows_a_figure(ctx: AnswerContext, text: str, history: Sequence[Turn | str]) -> bool:
+    """云南2026年的粮食目标呢？ after 广西2025年粮食产量是多少？: a follow-up of a question for a figure,
+    whose own words ask nothing else, asks for a figure too."""
+    if not history or not has_followup_marker(text) or _TEXT_CUES.search(text):
+        return False
+    last = history[-1]
+    prev_text = last.question if isinstance(last, Turn) else str(last)
+    return _is_numeric(prev_text, understand(ctx, prev_text, history[:-1]))
 
 
 def _is_numeric(text: str, query: Query) -> bool:

@@ -35,7 +35,7 @@ LEAD_FILLERS = tuple((
 ).split())
 TRAIL_FILLERS = tuple((
     "全市 全区 总数 总量 共计 总计 合计 达到 共 有 约 达 为 计 的 中 分别 "
-    "已 近 逾 超 数量 "
+    "已 近 逾 超 数量 稳定在 保持在 维持在 控制在 "
 ).split())
 # The verbs that end a subject phrase or name an activity: data (vocabulary.json, "subject_verbs").
 VERBS = SUBJECT_VERBS

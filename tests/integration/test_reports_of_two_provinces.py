@@ -78,3 +78,8 @@ def test_in_a_paragraph_on_five_years_a_change_s_ends_hold_for_its_first_and_las
     answer = engine.ask("那2020年呢？", ["河北2025年居民人均可支配收入是多少？"])
     assert not answer.refused and "25000元" in answer.text, answer.text
 
+
+
+def test_a_follow_up_naming_its_own_place_year_and_thing_still_asks_a_figure(engine):
+    answer = engine.ask("云南2026年的生产总值目标呢？", ["河北2025年全省生产总值增长了多少？"])
+    assert not answer.refused and "4.5%" in answer.text and "左右" in answer.text, answer.text
