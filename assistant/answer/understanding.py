@@ -407,7 +407,9 @@ def _strip_edge(run: str) -> str:
 _SCOPE = re.compile(rf"[{_CJK}A-Za-z]{{2,}}中(?=\s*[，,：:])")
 
 
-_BETWEEN_WORDS = re.compile(rf"(?<=[{_CJK}])(?:{'|'.join(sorted((w for ws in lexicon.QUALIFIERS.values() for w in ws if len(w) >= 2), key=len, reverse=True))})(?=[{_CJK}])")
+# A qualifier word between two others (城镇新增就业): the thing asked is the words around it.
+_QUALIFIER_WORDS = sorted((w for ws in lexicon.QUALIFIERS.values() for w in ws if len(w) >= 2), key=len, reverse=True)
+_BETWEEN_WORDS = re.compile(rf"(?<=[{_CJK}])(?:{'|'.join(_QUALIFIER_WORDS)})(?=[{_CJK}])")
 
 
 def _residual_subject(text: str, blocked: list[tuple[int, int]]) -> str | None:

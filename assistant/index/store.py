@@ -50,7 +50,8 @@ Progress = Callable[[float, str], None]
 # The stages whose code decides what the index holds: a change to any of them makes the index stale.
 PIPELINE_MODULES = ("ingest/loading", "text/cleaning", "ingest/sectioning", "text/numbers", "text/time", "text/places",
                     "ingest/facts", "ingest/subjects", "ingest/parts", "ingest/metadata", "text/tables",
-                    "index/keywords", "text/lexicon", "answer/features", "index/store")  # features, store: a figure's own words
+                    "index/keywords", "text/lexicon", "answer/features",  # features: a figure's own words
+                    "index/store")  # own_texts: what a figure's vector is made of
 PIPELINE_DATA = ("data/vocabulary.json", "data/units.txt")
 
 
@@ -169,8 +170,11 @@ def own_texts(docs: Sequence[Document], facts: Sequence[Fact]) -> list[str]:
     from assistant.answer.features import own_stretch
 
     text = {d.doc_id: d.text for d in docs}
-    owns = [own_stretch(text[f.doc_id], f.start, f.end) for f in facts]
-    return [f"{f.subject}：{own}" if f.subject and f.subject[:2] not in own else own for f, own in zip(facts, owns, strict=True)]
+    out = []
+    for f in facts:
+        own = own_stretch(text[f.doc_id], f.start, f.end)
+        out.append(f"{f.subject}：{own}" if f.subject and f.subject[:2] not in own else own)
+    return out
 
 
 def write_index(folder: Path, docs: Sequence[Document], chunks: Sequence[Chunk], facts: Sequence[Fact],
