@@ -277,6 +277,9 @@ def candidates(ctx: AnswerContext, embedder, query: Query, place: Place | None =
     if asked.part and any(c.x["focus_own"] == 1.0 and c.p >= ctx.model.threshold for c in out):
         # 结婚登记里面跨省的有多少对: the whole (结婚登记9355对) does not answer for its part (跨省67对)
         out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
+    elif q.context and _PART_ASKED.match(q.text):
+        # 其中执业医师有多少？ after …卫生技术人员有多少？: only a figure of that part answers, never the whole
+        out = [c for c in out if c.x["focus_own"] >= PART_COVERAGE]
     out = without_averages(out, ctx.model.threshold)
     out = sides_over_wholes(out, ctx.model.threshold)
     out = wholes_over_sides(out, f"{q.text} {q.context or ''}", ctx.model.threshold)
@@ -348,10 +351,20 @@ def parts_under_wholes(ctx: AnswerContext, cands: list[Candidate], asked, thresh
 def sides_over_wholes(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """农村孕产妇死亡率 asked, 全国孕产妇死亡率为14.3/10万，其中：城市12.5/10万，农村15.9/10万 written: in a
     sentence that names both sides of a pair the question takes a side of, a figure whose own words say
-    neither gives way to a likely one that says the side asked (the whole does not answer for its part)."""
-    said = {c.fact.sentence_start for c in cands if c.p >= threshold and c.x.get("side_own")}
-    return [c for c in cands if c.fact.sentence_start not in said or c.x.get("side_own")
-            or not c.x.get("side_contrasted")]
+    neither gives way to a likely one that says the side asked (the whole does not answer for its part); so
+    does, anywhere, a figure of the whole whose subject the likely side's subject holds."""
+    sides = [c for c in cands if c.p >= threshold and c.x.get("side_own")]
+    said = {c.fact.sentence_start for c in sides}
+
+    def whole_of_a_side(c: Candidate) -> bool:  # 居民恩格尔系数32.3% when 农村常住居民恩格尔系数35.5% is likely
+        grams = bigrams(c.fact.subject or "")
+        return bool(grams) and not c.x.get("side_own") and any(grams <= bigrams(s.fact.subject or "") for s in sides)
+
+    return [c for c in cands if (c.fact.sentence_start not in said or c.x.get("side_own")
+                                 or not c.x.get("side_contrasted")) and not whole_of_a_side(c)]
+
+
+_PART_ASKED = re.compile(r"^(?:那么?)?其中")
 
 
 def wholes_over_sides(cands: list[Candidate], asked: str, threshold: float) -> list[Candidate]:

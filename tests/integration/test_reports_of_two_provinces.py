@@ -83,3 +83,10 @@ def test_in_a_paragraph_on_five_years_a_change_s_ends_hold_for_its_first_and_las
 def test_a_follow_up_naming_its_own_place_year_and_thing_still_asks_a_figure(engine):
     answer = engine.ask("云南2026年的生产总值目标呢？", ["河北2025年全省生产总值增长了多少？"])
     assert not answer.refused and "4.5%" in answer.text and "左右" in answer.text, answer.text
+
+
+def test_a_part_asked_in_a_follow_up_is_never_answered_by_its_whole(engine):
+    history = ["河北2026年城镇新增就业的目标是多少？"]
+    assert "80万人" in engine.ask(history[0]).text
+    answer = engine.ask("其中高校毕业生有多少？", history)  # the report names no such part
+    assert answer.refused and "80万人" not in answer.text.split("相近")[0], answer.text
