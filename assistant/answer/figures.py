@@ -351,17 +351,10 @@ def parts_under_wholes(ctx: AnswerContext, cands: list[Candidate], asked, thresh
 def sides_over_wholes(cands: list[Candidate], threshold: float) -> list[Candidate]:
     """农村孕产妇死亡率 asked, 全国孕产妇死亡率为14.3/10万，其中：城市12.5/10万，农村15.9/10万 written: in a
     sentence that names both sides of a pair the question takes a side of, a figure whose own words say
-    neither gives way to a likely one that says the side asked (the whole does not answer for its part); so
-    does, anywhere, a figure of the whole whose subject the likely side's subject holds."""
-    sides = [c for c in cands if c.p >= threshold and c.x.get("side_own")]
-    said = {c.fact.sentence_start for c in sides}
-
-    def whole_of_a_side(c: Candidate) -> bool:  # 居民恩格尔系数32.3% when 农村常住居民恩格尔系数35.5% is likely
-        grams = bigrams(c.fact.subject or "")
-        return bool(grams) and not c.x.get("side_own") and any(grams <= bigrams(s.fact.subject or "") for s in sides)
-
-    return [c for c in cands if (c.fact.sentence_start not in said or c.x.get("side_own")
-                                 or not c.x.get("side_contrasted")) and not whole_of_a_side(c)]
+    neither gives way to a likely one that says the side asked (the whole does not answer for its part)."""
+    said = {c.fact.sentence_start for c in cands if c.p >= threshold and c.x.get("side_own")}
+    return [c for c in cands if c.fact.sentence_start not in said or c.x.get("side_own")
+            or not c.x.get("side_contrasted")]
 
 
 _PART_ASKED = re.compile(r"^(?:那么?)?其中")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 
@@ -254,13 +253,3 @@ def test_a_side_the_question_does_not_say_gives_way_to_a_likely_whole_of_the_sam
     assert wholes_over_sides([rural, whole], "农村的呢？ 居民人均可支配收入", 0.05) == [rural, whole]  # asked
     assert wholes_over_sides([_candidate("城镇老旧小区", 0.5), other], "老旧小区改造了多少个", 0.05)[0].fact.subject == "城镇老旧小区"
 
-
-def test_a_whole_gives_way_to_a_likely_side_asked_even_in_another_sentence():
-    from assistant.answer.figures import sides_over_wholes
-
-    whole, side = _candidate("居民恩格尔系数", 0.24), _candidate("农村常住居民恩格尔系数", 0.13)
-    whole.x.update(side_contrasted=0.0)
-    side.x.update(side_own=1.0, side_contrasted=1.0)
-    side = Candidate(replace(side.fact, sentence_start=40), side.p, side.x)
-    assert sides_over_wholes([whole, side], 0.05) == [side]
-    assert sides_over_wholes([whole], 0.05) == [whole]  # no likely side: the whole stays
