@@ -390,12 +390,12 @@ def _without(words: str | None, places: tuple[str, ...]) -> str | None:
 
 
 # How a figure moved, at the end of its subject (床位减少0.3万张): says nothing of what it counts.
-_MOVED = re.compile(f"(?:{'|'.join(AGAINST_LAST_YEAR)})?(?:{MOVES})$")
+MOVED_AT_END = re.compile(f"(?:{'|'.join(AGAINST_LAST_YEAR)})?(?:{MOVES})$")
 
 
 def _precision(words: str | None, content: frozenset[str], idf: dict[str, float]) -> float:
     """Share of what a figure counts (its subject, less how it moved) that the question asks about."""
-    grams = bigrams(_MOVED.sub("", words or ""))  # a subject that is only how it moved (增长) says nothing
+    grams = bigrams(MOVED_AT_END.sub("", words or ""))  # a subject that is only how it moved (增长) says nothing
     return weighted_coverage(grams, set(content), idf) if grams else 0.0
 
 

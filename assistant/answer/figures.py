@@ -15,6 +15,7 @@ from decimal import Decimal
 from assistant.answer.context import AnswerContext
 from assistant.answer.dialogue import conversation_slots
 from assistant.answer.features import (
+    MOVED_AT_END,
     PERCENT_UNITS,
     SHARE_ASKED,
     asked_of,
@@ -408,7 +409,6 @@ _VERBS = ("新增", "改建", "累计", "完成", "覆盖")
 
 
 _MOVED_BEFORE = re.compile(f"({MOVES})(?:了|为)?$")
-_MOVED_END = re.compile(f"(?:{MOVES})$")
 _BOUND_AFTER = re.compile("左右|以上|以内|以下")
 
 
@@ -423,7 +423,7 @@ def fact_sentence(ctx: AnswerContext, fact: Fact, query: Query, where: str | Non
     if who and what.startswith(who) and len(what) > len(who):
         what = what[len(who):]  # 慈溪市2019年城镇常住居民…, not 慈溪市2019年慈溪市城镇常住居民…
     before = doc.text[max(fact.sentence_start, fact.start - 6):fact.start]
-    if (moved := _MOVED_BEFORE.search(before)) and not _MOVED_END.search(what):
+    if (moved := _MOVED_BEFORE.search(before)) and not MOVED_AT_END.search(what):
         what += moved.group(1)  # 工资性收入增长4.1%, not 工资性收入4.1%: the figure is a change
     figure = fact.as_written
     if (fact.qualifier or "") not in _BOUNDS and (bound := _BOUND_AFTER.match(doc.text, fact.end)):

@@ -21,6 +21,7 @@ from assistant.ingest.metadata import guess_years
 from assistant.ingest.parts import document_parts, paragraph_opening, section_parts, span_length, years_at
 from assistant.ingest.subjects import (
     CLAUSE_ENDS,
+    FROM_START,
     VERBS,
     Neighbour,
     find_subject,
@@ -68,6 +69,7 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
             return opening[0] if opening else _span_end_or_start(pos)
         years = years_at(sections, pos) or (years_at(parts, pos) if len(parts) > 1 else ())
         return years[0] if len(years) == 1 else doc_year
+
     def _span_end_or_start(pos: int) -> int | None:
         """In a paragraph on a span of years (这五年，…) a figure is the span's total, so no one year's,
         unless it is where something started or ended: 企业从0.94万家增加到1.55万家 under a heading of
@@ -78,7 +80,7 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk]) -> list[Fact]:
         before = text[max(0, pos - 20):pos]
         if _REACHED.search(before):
             return years[0]
-        if _FROM.search(before) and (n := span_length(text, pos)):
+        if FROM_START.search(before) and (n := span_length(text, pos)):
             return years[0] - n
         return None
 
@@ -259,10 +261,10 @@ def _planned(sentence_before: str, after: str) -> bool:
 
 
 # A change into the figure that follows right after it (提升至7.4%, 增长到36439元, 降到5.3%).
-# Where a change ended (增加到1.55万家, 达到8000公里) and where it started (从0.94万家…): see _span_end_or_start.
-_REACHED = re.compile(r"(?:(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小)(?:到|至)|达到)(?:约|近|超|逾)?$")
-_FROM = re.compile(r"[从由](?:[^，。；从由\d]{0,12}的)?$")
-_CHANGED_INTO = re.compile(r"(?:提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小|降|升|涨|增)(?:到|至)(?:约|近|超|逾)?$")
+# Where a change ended (增加到1.55万家, 达到8000公里): see _span_end_or_start (where it started: FROM_START).
+_INTO_VERBS = "提升|提高|增长|增加|上升|下降|降低|减少|扩大|缩小"
+_REACHED = re.compile(rf"(?:(?:{_INTO_VERBS})(?:到|至)|达到)(?:约|近|超|逾)?$")
+_CHANGED_INTO = re.compile(rf"(?:{_INTO_VERBS}|降|升|涨|增)(?:到|至)(?:约|近|超|逾)?$")
 
 
 def _period_end(text: str, s0: int, mention):

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from assistant.text.numbers import cn_to_number
 from assistant.text.time import periods_named
 
 _TOP_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?([一二三四五六七八九十]{1,3})、", re.M)
@@ -168,9 +169,6 @@ def _opening_year(text: str, pos: int) -> tuple[int, ...]:
     return opening or ()
 
 
-_SPAN_LENGTH = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-
-
 def span_length(text: str, pos: int) -> int | None:
     """How many years the span the paragraph holding `pos` opens on lasts: 5 for 这五年，… or “十四五”时期，…"""
     start = text.rfind("\n", 0, pos) + 1
@@ -178,7 +176,7 @@ def span_length(text: str, pos: int) -> int | None:
     if not _OPENS_ON_SPAN.match(head):
         return None
     m = re.match(r"[^，,]*?([两三四五六七八九十])年", head)
-    return _SPAN_LENGTH[m.group(1)] if m else 5  # a plan period: five years
+    return int(cn_to_number(m.group(1)) or 5) if m else 5  # a plan period: five years
 
 
 def paragraph_opening(text: str, pos: int) -> tuple[int, ...] | None:

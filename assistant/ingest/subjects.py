@@ -50,7 +50,7 @@ MAX_NAME = 24  # an event or programme named after an ordinal
 _YEAR_LEAD = re.compile(r"^\d{4}年(?:是|以来|底|内)?")
 _PERIOD_LEAD = re.compile(r"^十[一二三四五六七八九]五(?:上半期|下半程|以来|期间|末期|末|初)?")
 # A figure a change starts from (生产总值从2020年的3.68万亿元增长到…): what changed stands before 从/由.
-_FROM = re.compile(r"[从由](?:[^，。；从由]{0,12}的)?$")
+FROM_START = re.compile(r"[从由](?:[^，。；从由]{0,12}的)?$")
 # The figure it reached (…增长到2025年的4.93万亿元): the same thing, at the end of the change.
 _REACHED = re.compile(f"^(?:{MOVES})[到至](?:[^，。；]{{0,12}}的)?$")
 _COMPARE_LEAD = re.compile(r"^(?:同比|环比|相较于?|相比于?|较|比)[^从由]{0,8}")
@@ -184,7 +184,7 @@ def _subject(text: str, q: Quantity, head: int, prev: Neighbour | None) -> tuple
     if q.unit == "周年":  # the anniversary belongs to what is named before it
         return noun_before(before) or noun_after(after), False
 
-    if (start := _FROM.search(before)) and (thing := noun_before(before[:start.start()], percent)):
+    if (start := FROM_START.search(before)) and (thing := noun_before(before[:start.start()], percent)):
         return thing, False
     if near and near.subject and not is_bare(near.subject) and _REACHED.match(before):
         return near.subject, True
